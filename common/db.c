@@ -1,0 +1,386 @@
+#include "db.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DB_MAX_PREPARED 64
+
+struct db_t {
+    char *conninfo;
+    char *schema;
+    PGconn *conn;
+    /* names prepared on the current connection; cleared on reconnect */
+    const char *prepared[DB_MAX_PREPARED];
+    size_t nprepared;
+    unsigned xact_flags;
+    char error[512];
+    char sqlstate[6];
+};
+
+static void
+s_set_error(db_t *self, const char *msg, const PGresult *res)
+{
+    snprintf(self->error, sizeof self->error, "%s", msg ? msg : "unknown error");
+    /* libpq messages end with a newline; the log line adds its own */
+    size_t n = strlen(self->error);
+    while (n > 0 && (self->error[n - 1] == '\n' || self->error[n - 1] == ' '))
+        self->error[--n] = '\0';
+    const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    snprintf(self->sqlstate, sizeof self->sqlstate, "%s", state ? state : "");
+}
+
+db_t *
+db_new(const char *conninfo, const char *schema)
+{
+    db_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->conninfo = strdup(conninfo ? conninfo : "");
+    self->schema = strdup(schema);
+    if (!self->conninfo || !self->schema)
+        db_destroy(&self);
+    return self;
+}
+
+void
+db_destroy(db_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    db_t *self = *self_p;
+    if (self->conn)
+        PQfinish(self->conn);
+    free(self->conninfo);
+    free(self->schema);
+    free(self);
+    *self_p = NULL;
+}
+
+static int
+s_connect(db_t *self)
+{
+    if (self->conn)
+        PQfinish(self->conn);
+    self->nprepared = 0;
+    self->xact_flags = 0;
+    self->conn = PQconnectdb(self->conninfo);
+    if (PQstatus(self->conn) != CONNECTION_OK) {
+        s_set_error(self, PQerrorMessage(self->conn), NULL);
+        PQfinish(self->conn);
+        self->conn = NULL;
+        return -1;
+    }
+    /* The role's search_path is set by deployment too; setting it here makes
+     * the daemon correct whatever the role's defaults are. */
+    const char *params[] = {self->schema};
+    PGresult *res = PQexecParams(self->conn, "SELECT set_config('search_path', $1, false)", 1,
+                                 NULL, params, NULL, NULL, 0);
+    int rc = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : -1;
+    if (rc)
+        s_set_error(self, PQerrorMessage(self->conn), res);
+    PQclear(res);
+    return rc;
+}
+
+int
+db_ensure(db_t *self)
+{
+    if (self->conn && PQstatus(self->conn) == CONNECTION_OK)
+        return 0;
+    return s_connect(self);
+}
+
+bool
+db_connected(const db_t *self)
+{
+    return self->conn && PQstatus(self->conn) == CONNECTION_OK;
+}
+
+PGconn *
+db_conn(db_t *self)
+{
+    return self->conn;
+}
+
+const char *
+db_error(const db_t *self)
+{
+    return self->error;
+}
+
+const char *
+db_sqlstate(const db_t *self)
+{
+    return self->sqlstate;
+}
+
+static PGresult *
+s_check(db_t *self, PGresult *res)
+{
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return res;
+    s_set_error(self, res ? PQresultErrorMessage(res) : PQerrorMessage(self->conn), res);
+    if (!res || !*self->error)
+        s_set_error(self, PQerrorMessage(self->conn), res);
+    PQclear(res);
+    return NULL;
+}
+
+PGresult *
+db_query(db_t *self, const char *sql, int nparams, const char *const *values,
+         const int *lengths, const int *formats)
+{
+    if (!self->conn) {
+        s_set_error(self, "not connected", NULL);
+        return NULL;
+    }
+    return s_check(self, PQexecParams(self->conn, sql, nparams, NULL, values, lengths, formats, 0));
+}
+
+static bool
+s_is_prepared(const db_t *self, const char *name)
+{
+    for (size_t i = 0; i < self->nprepared; i++)
+        if (self->prepared[i] == name || strcmp(self->prepared[i], name) == 0)
+            return true;
+    return false;
+}
+
+PGresult *
+db_prepared(db_t *self, const char *name, const char *sql, int nparams,
+            const char *const *values, const int *lengths, const int *formats)
+{
+    if (!self->conn) {
+        s_set_error(self, "not connected", NULL);
+        return NULL;
+    }
+    if (!s_is_prepared(self, name)) {
+        if (self->nprepared == DB_MAX_PREPARED)   /* more statements than we ever write */
+            return db_query(self, sql, nparams, values, lengths, formats);
+        PGresult *res = s_check(self, PQprepare(self->conn, name, sql, nparams, NULL));
+        if (!res)
+            return NULL;
+        PQclear(res);
+        self->prepared[self->nprepared++] = name;
+    }
+    return s_check(self,
+                   PQexecPrepared(self->conn, name, nparams, values, lengths, formats, 0));
+}
+
+int
+db_command(db_t *self, const char *sql)
+{
+    PGresult *res = db_query(self, sql, 0, NULL, NULL, NULL);
+    if (!res)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+int
+db_begin(db_t *self)
+{
+    self->xact_flags = 0;
+    return db_command(self, "BEGIN");
+}
+
+int
+db_commit(db_t *self)
+{
+    self->xact_flags = 0;
+    return db_command(self, "COMMIT");
+}
+
+void
+db_rollback(db_t *self)
+{
+    self->xact_flags = 0;
+    if (self->conn && PQstatus(self->conn) == CONNECTION_OK) {
+        PGresult *res = PQexec(self->conn, "ROLLBACK");
+        PQclear(res);
+    }
+}
+
+bool
+db_xact_flag_test_and_set(db_t *self, unsigned flag)
+{
+    bool was = (self->xact_flags & flag) != 0;
+    self->xact_flags |= flag;
+    return was;
+}
+
+int64_t
+db_get_int64(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+unsigned char *
+db_get_bytea(const PGresult *res, int row, int col, size_t *len)
+{
+    unsigned char *raw = PQunescapeBytea((const unsigned char *) PQgetvalue(res, row, col), len);
+    if (!raw)
+        return NULL;
+    /* PQunescapeBytea's memory must go to PQfreemem; hand out malloc'd memory
+     * so callers free() it like everything else. */
+    unsigned char *out = malloc(*len ? *len : 1);
+    if (out)
+        memcpy(out, raw, *len);
+    PQfreemem(raw);
+    return out;
+}
+
+/* ---- migrations ---------------------------------------------------------- */
+
+static int
+s_applied(db_t *self, const char *component, int version, bool *applied)
+{
+    char v[16];
+    snprintf(v, sizeof v, "%d", version);
+    const char *params[] = {component, v};
+    PGresult *res = db_query(self,
+                             "SELECT 1 FROM schema_migrations WHERE component = $1 AND version = $2",
+                             2, params, NULL, NULL);
+    if (!res)
+        return -1;
+    *applied = PQntuples(res) > 0;
+    PQclear(res);
+    return 0;
+}
+
+static int
+s_apply(db_t *self, const char *component, int version, const char *name, const char *sql)
+{
+    bool applied;
+    if (s_applied(self, component, version, &applied))
+        return -1;
+    if (applied)
+        return 0;
+    if (db_begin(self))
+        return -1;
+    /* Migration text is the program's own file, never input: PQexec runs its
+     * several statements. */
+    PGresult *res = s_check(self, PQexec(self->conn, sql));
+    if (!res)
+        goto fail;
+    PQclear(res);
+    char v[16];
+    snprintf(v, sizeof v, "%d", version);
+    const char *params[] = {component, v, name};
+    res = db_query(self,
+                   "INSERT INTO schema_migrations (component, version, name) VALUES ($1, $2, $3)",
+                   3, params, NULL, NULL);
+    if (!res)
+        goto fail;
+    PQclear(res);
+    return db_commit(self);
+fail:;
+    char detail[sizeof self->error];
+    snprintf(detail, sizeof detail, "%s %03d_%s: %s", component, version, name, self->error);
+    db_rollback(self);
+    memcpy(self->error, detail, sizeof self->error);
+    return -1;
+}
+
+static int
+s_cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+static char *
+s_read_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *buf = NULL;
+    long size;
+    if (fseek(f, 0, SEEK_END) || (size = ftell(f)) < 0 || fseek(f, 0, SEEK_SET))
+        goto out;
+    buf = malloc((size_t) size + 1);
+    if (buf && fread(buf, 1, (size_t) size, f) != (size_t) size) {
+        free(buf);
+        buf = NULL;
+    }
+    if (buf)
+        buf[size] = '\0';
+out:
+    fclose(f);
+    return buf;
+}
+
+static int
+s_migrate_dir(db_t *self, const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        snprintf(self->error, sizeof self->error, "cannot open %s: %s", dir, strerror(errno));
+        return -1;
+    }
+    char *names[256];
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 256) {
+        size_t len = strlen(e->d_name);
+        if (len > 8 && e->d_name[0] >= '0' && e->d_name[0] <= '9' &&
+            strcmp(e->d_name + len - 4, ".sql") == 0)
+            names[n++] = strdup(e->d_name);
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, s_cmp_names);
+    int rc = 0;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", dir, names[i]);
+        char *sql = s_read_file(path);
+        if (!sql) {
+            snprintf(self->error, sizeof self->error, "cannot read %s", path);
+            rc = -1;
+            break;
+        }
+        rc = s_apply(self, "service", atoi(names[i]), names[i], sql);
+        free(sql);
+    }
+    for (size_t i = 0; i < n; i++)
+        free(names[i]);
+    return rc;
+}
+
+int
+db_migrate(db_t *self, const char *component, const db_migration_t *steps, const char *sql_dir,
+           const char *service)
+{
+    if (db_ensure(self))
+        return -1;
+    const char *params[] = {self->schema};
+    /* Session-level lock keyed by schema: two instances of a service starting
+     * together apply every step exactly once. */
+    PGresult *res = db_query(self, "SELECT pg_advisory_lock(hashtext('hrss.migrate.' || $1))", 1,
+                             params, NULL, NULL);
+    if (!res)
+        return -1;
+    PQclear(res);
+    int rc = db_command(self, "CREATE TABLE IF NOT EXISTS schema_migrations ("
+                              " component text NOT NULL, version int NOT NULL, name text NOT NULL,"
+                              " applied_at timestamptz NOT NULL DEFAULT now(),"
+                              " PRIMARY KEY (component, version))");
+    for (const db_migration_t *s = steps; rc == 0 && s && s->version; s++)
+        rc = s_apply(self, component, s->version, s->name, s->sql);
+    if (rc == 0 && sql_dir && service) {
+        char dir[1024];
+        snprintf(dir, sizeof dir, "%s/%s/sql", sql_dir, service);
+        rc = s_migrate_dir(self, dir);
+    }
+    char saved[sizeof self->error];
+    memcpy(saved, self->error, sizeof saved);
+    res = db_query(self, "SELECT pg_advisory_unlock(hashtext('hrss.migrate.' || $1))", 1, params,
+                   NULL, NULL);
+    PQclear(res);
+    memcpy(self->error, saved, sizeof saved);
+    return rc;
+}

@@ -1,0 +1,75 @@
+/* db — the libpq layer every daemon uses.
+ *
+ * One connection per db_t, owned by one thread. The connection comes back by
+ * itself: db_ensure() reconnects when it was lost (PostgreSQL restarted), and
+ * prepared statements are re-prepared on the new connection when next used.
+ * Queries are parameterized; SQL text is always a literal of the program. */
+#ifndef HRSS_DB_H
+#define HRSS_DB_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct db_t db_t;
+
+/* `schema` is the service's own schema: it becomes the search_path of every
+ * connection. Does not connect yet. */
+db_t *db_new(const char *conninfo, const char *schema);
+void db_destroy(db_t **self_p);
+
+/* Connected and usable? Reconnects at most once per call when the connection
+ * is bad. 0 when usable. */
+int db_ensure(db_t *self);
+bool db_connected(const db_t *self);
+PGconn *db_conn(db_t *self);
+/* Last error message (connection or statement), for the caller's log line. */
+const char *db_error(const db_t *self);
+/* SQLSTATE of the last failed statement, or "" */
+const char *db_sqlstate(const db_t *self);
+
+/* A statement with parameters, all text except where `formats[i]` is 1
+ * (binary, length in `lengths[i]`). Returns the result when it is
+ * PGRES_COMMAND_OK or PGRES_TUPLES_OK, else NULL with the error kept. The
+ * caller PQclear()s a non-NULL result. */
+PGresult *db_query(db_t *self, const char *sql, int nparams, const char *const *values,
+                   const int *lengths, const int *formats);
+/* The same through a named prepared statement, prepared on first use on
+ * each connection. `name` must be a string literal (it is kept). */
+PGresult *db_prepared(db_t *self, const char *name, const char *sql, int nparams,
+                      const char *const *values, const int *lengths, const int *formats);
+/* A statement whose result does not matter beyond success (BEGIN, COMMIT, SAVEPOINT). */
+int db_command(db_t *self, const char *sql);
+
+int db_begin(db_t *self);
+int db_commit(db_t *self);
+void db_rollback(db_t *self);
+
+/* Per-transaction flags, cleared at begin, commit and rollback: lets a module
+ * do something once per transaction (take the outbox lock). Returns the old
+ * value of the flag and sets it. */
+bool db_xact_flag_test_and_set(db_t *self, unsigned flag);
+#define DB_XACT_OUTBOX_LOCKED 1u
+
+/* One migration step. Steps of a component are applied in version order,
+ * each in its own transaction, under a session advisory lock so that two
+ * instances starting together apply each step once. */
+typedef struct {
+    int version;
+    const char *name;
+    const char *sql;
+} db_migration_t;
+
+/* Applies the not-yet-applied `steps` of `component` (NULL-terminated by a
+ * step with version 0), then every services/<service>/sql/NNN_*.sql under
+ * `sql_dir` as component "service". */
+int db_migrate(db_t *self, const char *component, const db_migration_t *steps,
+               const char *sql_dir, const char *service);
+
+/* Helpers for reading text-format results. */
+int64_t db_get_int64(const PGresult *res, int row, int col);
+/* A bytea column, unescaped into malloc'd memory; NULL on failure. */
+unsigned char *db_get_bytea(const PGresult *res, int row, int col, size_t *len);
+
+#endif

@@ -1,0 +1,54 @@
+/* event_codec — events between JSON (the contract) and protobuf (the wire).
+ *
+ * Decoding validates as it goes, by the protobuf descriptor of the event's
+ * data message and the field conventions of CONTRACT.md: id_number is a
+ * GB 11643 number, *credit_code a GB 32100 code, *_fen money in fen, *_on a
+ * date, period a month, *_id an identifier, enumerations exact strings. An
+ * unknown field, a missing required field or a value of the wrong JSON type is
+ * an error naming the field. Nothing here logs or touches the network. */
+#ifndef HRSS_EVENT_CODEC_H
+#define HRSS_EVENT_CODEC_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "event_types.h"
+#include "hrss.pb-c.h"
+#include "region.h"
+
+#define EVENT_HASH_LEN 32
+
+typedef struct {
+    const char *code;       /* stable machine code: "invalid_id_number" */
+    char field[96];         /* "data.id_number", "region" */
+    char message[256];      /* for people */
+} codec_error_t;
+
+/* Decodes the data object of an event of type `t`. Returns a message the
+ * caller frees with protobuf_c_message_free_unpacked(msg, NULL), or NULL with
+ * `err` filled. */
+ProtobufCMessage *event_data_decode(const event_type_t *t, json_t *data, codec_error_t *err);
+
+/* Decodes one event of a POST /v1/events body into `out` (fields allocated;
+ * free with event_clear). `scope` is the pushing token's region; the event
+ * must lie inside it (code "out_of_scope"). Computes the content hash.
+ * `*type_out` receives the event's type once it is known. */
+int event_decode(json_t *event, const char *scope, const region_table_t *regions, Hrss__Event *out,
+                 const event_type_t **type_out, codec_error_t *err);
+void event_clear(Hrss__Event *ev);
+
+/* Flags of the JSON encoders. */
+#define CODEC_MASK_IDS 1u   /* id_number fields as 433123********1234 */
+
+/* A protobuf message as a JSON object, by its descriptor. New reference. */
+json_t *proto_to_json(const ProtobufCMessage *msg, unsigned flags);
+/* A feed event as the JSON object of GET /v1/feed. New reference, or NULL
+ * when its data cannot be decoded (a programming error upstream). */
+json_t *event_to_json(const Hrss__Event *ev, unsigned flags);
+
+/* Content hash of a decoded event: BLAKE2b-256 over type, region, instant and
+ * the packed data. Same content, same hash, whatever the JSON spelling. */
+void event_content_hash(const char *type, const char *region, int64_t occurred_at_us,
+                        const uint8_t *data, size_t len, uint8_t out[EVENT_HASH_LEN]);
+
+#endif

@@ -1,0 +1,21 @@
+/* log — one line per message on stderr, the daemon's only log channel.
+ *
+ * Library code does not log (DESIGN.md, Errors); daemons and tools do, once
+ * per failure, with a short primary message and a detail. Never pass a full
+ * id number or a token to these functions. */
+#ifndef HRSS_LOG_H
+#define HRSS_LOG_H
+
+typedef enum { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR } log_level_t;
+
+/* `ident` is the daemon's name; the level comes from $HRSS_LOG_LEVEL
+ * (debug|info|warn|error, default info). */
+void log_init(const char *ident);
+void log_msg(log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_error(...) log_msg(LOG_LEVEL_ERROR, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,47 @@
+/* outbox — the event backbone inside each service's own schema.
+ *
+ *  inbox:   every accepted incoming event id, with its content hash, written in
+ *           the same transaction as the event's effect (idempotency);
+ *  outbox:  every domain event the service accepted or derived, numbered by
+ *           `seq` in commit order (the feed);
+ *  cursors: how far this service has applied each feed it consumes, stored in
+ *           the same transaction as the effects.
+ *
+ * Commit order is feed order: the first append of a transaction takes a
+ * transaction-level advisory lock, held until commit, and numbers rows
+ * max(seq)+1 under it. A reader of `seq > cursor` therefore never passes a
+ * row that commits later with a smaller number, and seq has no gaps. */
+#ifndef HRSS_OUTBOX_H
+#define HRSS_OUTBOX_H
+
+#include <stdint.h>
+
+#include "db.h"
+#include "hrss.pb-c.h"
+
+/* Tables of the backbone; db_migrate() them as component "backbone". */
+extern const db_migration_t outbox_migrations[];
+
+typedef enum { INBOX_NEW, INBOX_DUPLICATE, INBOX_CONFLICT } inbox_status_t;
+
+/* Records (ev->scope, ev->id) with ev->content_hash, or tells that the id was
+ * seen before with the same content (duplicate) or other content (conflict). */
+int inbox_record(db_t *db, const Hrss__Event *ev, inbox_status_t *status);
+
+/* Appends `ev` (id, scope, type, region, occurred_at_us, data, content_hash,
+ * cause) inside the caller's transaction; *seq gets its number. */
+int outbox_append(db_t *db, const Hrss__Event *ev, uint64_t *seq);
+
+/* Committed rows with seq > after, at most `limit`, in seq order, into `page`
+ * (events allocated here, source set to `source`); page->head is the highest
+ * committed seq. Free with outbox_page_clear. */
+int outbox_read(db_t *db, const char *source, uint64_t after, uint32_t limit,
+                Hrss__FeedPage *page);
+void outbox_page_clear(Hrss__FeedPage *page);
+int outbox_head(db_t *db, uint64_t *head);
+
+int cursor_load(db_t *db, const char *source, uint64_t *seq);
+/* Inside the caller's transaction. */
+int cursor_store(db_t *db, const char *source, uint64_t seq);
+
+#endif

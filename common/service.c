@@ -1,0 +1,652 @@
+#include "service.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "event_types.h"
+#include "log.h"
+#include "outbox.h"
+#include "timeutil.h"
+#include "wire.h"
+
+#define TICK_MS 1000             /* periodic work: reconnect, poll feeds */
+#define FEED_PAGE 1000           /* events a consumer asks for at once */
+#define FEED_LIMIT_MAX 10000     /* CONTRACT.md: GET /v1/feed limit */
+#define FEED_TIMEOUT_MS 5000     /* a feed request unanswered this long is re-sent */
+#define MAX_CONSUMERS 8
+#define ROUTER_BURST 64          /* requests handled per poll round before looking elsewhere */
+
+typedef struct {
+    const feed_subscription_t *sub;
+    void *dealer;
+    void *nudges;
+    uint64_t cursor;
+    bool cursor_loaded;
+    uint64_t inflight;          /* corr id of the outstanding request, 0 when none */
+    int64_t deadline_ms;
+    bool want;                  /* the source may have more */
+} consumer_t;
+
+struct service_t {
+    const service_def_t *def;
+    db_t *db;
+    bool migrated;
+    bool db_down_logged;
+    void *ctx;
+    void *router;
+    void *pub;
+    consumer_t consumers[MAX_CONSUMERS];
+    size_t nconsumers;
+    arena_t *arena;
+    uint64_t next_corr;
+    bool appended;              /* the open transaction wrote to the outbox */
+    uint64_t last_seq;
+    uint64_t malformed;         /* requests dropped as unreadable */
+    uint64_t unknown;           /* requests of a type nobody handles */
+};
+
+static volatile sig_atomic_t s_stop = 0;
+
+static void
+s_on_signal(int sig)
+{
+    (void) sig;
+    s_stop = 1;
+}
+
+db_t *
+service_db(service_t *svc)
+{
+    return svc->db;
+}
+
+const char *
+service_name_of(const service_t *svc)
+{
+    return svc->def->name;
+}
+
+int
+reject(verdict_t *v, const char *code, const char *field, const char *fmt, ...)
+{
+    v->code = code;
+    v->field = field;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(v->message, sizeof v->message, fmt, ap);
+    va_end(ap);
+    return 1;
+}
+
+int
+service_fail(Hrss__Reply *reply, arena_t *arena, const char *code, const char *message,
+             bool retryable)
+{
+    Hrss__Failure *f = arena_alloc(arena, sizeof *f);
+    if (!f)
+        return -1;
+    hrss__failure__init(f);
+    f->code = arena_strdup(arena, code);
+    f->message = message ? arena_strdup(arena, message) : NULL;
+    f->has_retryable = 1;
+    f->retryable = retryable;
+    reply->body_case = HRSS__REPLY__BODY_FAILURE;
+    reply->failure = f;
+    return 0;
+}
+
+int
+service_emit(service_t *svc, const Hrss__Event *cause, const char *type, const char *region,
+             int64_t occurred_at_us, const ProtobufCMessage *data)
+{
+    Hrss__Event ev = HRSS__EVENT__INIT;
+    char id[256];
+    snprintf(id, sizeof id, "%s/%s", cause->id, type);
+    uint8_t buf[4096];
+    size_t len = protobuf_c_message_get_packed_size(data);
+    uint8_t *packed = len <= sizeof buf ? buf : malloc(len);
+    if (!packed)
+        return -1;
+    protobuf_c_message_pack(data, packed);
+    ev.id = id;
+    ev.type = (char *) type;
+    ev.region = (char *) region;
+    ev.scope = cause->scope;
+    ev.occurred_at_us = occurred_at_us;
+    ev.data.data = packed;
+    ev.data.len = len;
+    char cause_ref[300];
+    if (cause->source && cause->has_seq)
+        snprintf(cause_ref, sizeof cause_ref, "%s:%" PRIu64, cause->source, cause->seq);
+    else
+        snprintf(cause_ref, sizeof cause_ref, "%s", cause->id);
+    ev.cause = cause_ref;
+    uint64_t seq;
+    int rc = outbox_append(svc->db, &ev, &seq);
+    if (packed != buf)
+        free(packed);
+    if (rc == 0) {
+        svc->appended = true;
+        svc->last_seq = seq;
+    }
+    return rc;
+}
+
+/* ---- incoming events ------------------------------------------------------ */
+
+static const event_handler_t *
+s_event_handler(const service_t *svc, const char *type)
+{
+    for (const event_handler_t *h = svc->def->events; h && h->type; h++)
+        if (strcmp(h->type, type) == 0)
+            return h;
+    return NULL;
+}
+
+static void
+s_result(arena_t *arena, Hrss__EventResult *r, const char *id, Hrss__Outcome status,
+         const char *code, const char *field, const char *message)
+{
+    hrss__event_result__init(r);
+    r->id = arena_strdup(arena, id);
+    r->status = status;
+    r->code = code ? arena_strdup(arena, code) : NULL;
+    r->field = field ? arena_strdup(arena, field) : NULL;
+    r->message = message ? arena_strdup(arena, message) : NULL;
+}
+
+/* An error the event caused (bad data reaching a constraint) rather than the
+ * database being unavailable: reject the one event instead of retrying all. */
+static bool
+s_error_is_the_events(service_t *svc)
+{
+    const char *state = db_sqlstate(svc->db);
+    return db_connected(svc->db) && state[0] &&
+           (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0);
+}
+
+/* Applies one event inside the open transaction. Returns 0 when a result was
+ * decided, -1 when the transaction can no longer go on. */
+static int
+s_apply_event(service_t *svc, const Hrss__Event *ev, Hrss__EventResult *r)
+{
+    arena_t *arena = svc->arena;
+    if (db_command(svc->db, "SAVEPOINT ev"))
+        return -1;
+    inbox_status_t seen;
+    if (inbox_record(svc->db, ev, &seen))
+        return -1;
+    if (seen != INBOX_NEW) {
+        if (seen == INBOX_DUPLICATE)
+            s_result(arena, r, ev->id, HRSS__OUTCOME__DUPLICATE, NULL, NULL, NULL);
+        else
+            s_result(arena, r, ev->id, HRSS__OUTCOME__REJECTED, "id_conflict", "id",
+                     "this id was already accepted with other content");
+        return db_command(svc->db, "RELEASE SAVEPOINT ev");
+    }
+
+    verdict_t verdict = {0};
+    int rc;
+    const event_handler_t *h = s_event_handler(svc, ev->type);
+    const event_type_t *t = event_type_find(ev->type);
+    ProtobufCMessage *data = NULL;
+    if (!h || !t) {
+        rc = reject(&verdict, "unsupported_type", "type", "%s is not handled by %s", ev->type,
+                    svc->def->name);
+    } else if (!(data = protobuf_c_message_unpack(t->data, NULL, ev->data.len, ev->data.data))) {
+        rc = reject(&verdict, "invalid_data", "data", "data of %s could not be decoded",
+                    ev->type);
+    } else {
+        uint64_t seq;
+        rc = outbox_append(svc->db, ev, &seq);
+        if (rc == 0) {
+            svc->appended = true;
+            svc->last_seq = seq;
+            rc = h->apply(svc, ev, data, &verdict);
+        }
+        if (rc < 0 && s_error_is_the_events(svc)) {
+            log_error("event of type %s failed in the database: %s", ev->type,
+                      db_error(svc->db));
+            rc = reject(&verdict, "invalid_data", "data", "the event could not be stored");
+        }
+    }
+    if (data)
+        protobuf_c_message_free_unpacked(data, NULL);
+    if (rc < 0)
+        return -1;
+    if (rc > 0) {
+        s_result(arena, r, ev->id, HRSS__OUTCOME__REJECTED, verdict.code, verdict.field,
+                 verdict.message);
+        return db_command(svc->db, "ROLLBACK TO SAVEPOINT ev");
+    }
+    s_result(arena, r, ev->id, HRSS__OUTCOME__ACCEPTED, NULL, NULL, NULL);
+    return db_command(svc->db, "RELEASE SAVEPOINT ev");
+}
+
+static void
+s_nudge(service_t *svc)
+{
+    if (!svc->appended)
+        return;
+    svc->appended = false;
+    Hrss__Nudge nudge = HRSS__NUDGE__INIT;
+    nudge.service = (char *) svc->def->name;
+    nudge.head = svc->last_seq;
+    /* PUB drops when a subscriber is slow; that is fine, the pull is the truth. */
+    wire_send(svc->pub, &nudge.base, ZMQ_DONTWAIT);
+}
+
+static int
+s_on_events(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply)
+{
+    const Hrss__EventBatch *batch = req->events;
+    arena_t *arena = svc->arena;
+    Hrss__EventResults *out = arena_alloc(arena, sizeof *out);
+    if (!out)
+        return -1;
+    hrss__event_results__init(out);
+    size_t n = batch->n_events;
+    out->results = arena_alloc(arena, (n ? n : 1) * sizeof *out->results);
+    Hrss__EventResult *slots = arena_alloc(arena, (n ? n : 1) * sizeof *slots);
+    if (!out->results || !slots)
+        return -1;
+    out->n_results = n;
+    for (size_t i = 0; i < n; i++)
+        out->results[i] = &slots[i];
+    reply->body_case = HRSS__REPLY__BODY_RESULTS;
+    reply->results = out;
+
+    bool ok = svc->migrated && db_ensure(svc->db) == 0 && db_begin(svc->db) == 0;
+    svc->appended = false;
+    for (size_t i = 0; ok && i < n; i++)
+        ok = s_apply_event(svc, batch->events[i], &slots[i]) == 0;
+    if (ok)
+        ok = db_commit(svc->db) == 0;
+    if (!ok) {
+        /* Nothing of this batch is committed: every event is to be resent. */
+        log_error("batch of %zu events not applied: %s", n, db_error(svc->db));
+        db_rollback(svc->db);
+        svc->appended = false;
+        for (size_t i = 0; i < n; i++)
+            s_result(arena, &slots[i], batch->events[i]->id, HRSS__OUTCOME__RETRY, "unavailable",
+                     NULL, "the service could not commit; resend the event");
+        return 0;
+    }
+    s_nudge(svc);
+    return 0;
+}
+
+/* ---- requests ------------------------------------------------------------- */
+
+static int
+s_on_feed(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply)
+{
+    uint32_t limit = req->feed->limit;
+    if (limit == 0 || limit > FEED_LIMIT_MAX)
+        limit = FEED_LIMIT_MAX;
+    if (!svc->migrated || db_ensure(svc->db))
+        return service_fail(reply, svc->arena, "unavailable", db_error(svc->db), true);
+    Hrss__FeedPage *page = arena_alloc(svc->arena, sizeof *page);
+    if (!page)
+        return -1;
+    if (outbox_read(svc->db, svc->def->name, req->feed->after, limit, page))
+        return service_fail(reply, svc->arena, "unavailable", db_error(svc->db), true);
+    reply->body_case = HRSS__REPLY__BODY_FEED;
+    reply->feed = page;
+    return 0;
+}
+
+static int
+s_on_ping(service_t *svc, Hrss__Reply *reply)
+{
+    Hrss__Pong *pong = arena_alloc(svc->arena, sizeof *pong);
+    if (!pong)
+        return -1;
+    hrss__pong__init(pong);
+    pong->service = (char *) svc->def->name;
+    pong->ready = svc->migrated && db_connected(svc->db);
+    if (!pong->ready)
+        pong->detail = arena_strdup(svc->arena, svc->migrated ? "database unavailable"
+                                                              : "migrations not applied");
+    reply->body_case = HRSS__REPLY__BODY_PONG;
+    reply->pong = pong;
+    return 0;
+}
+
+static void
+s_handle_request(service_t *svc)
+{
+    unsigned char id[256];
+    size_t id_len;
+    Hrss__Request *req = wire_recv_request(svc->router, id, &id_len);
+    if (!req) {
+        if (errno != EAGAIN)
+            svc->malformed++;
+        return;
+    }
+    Hrss__Reply reply = HRSS__REPLY__INIT;
+    reply.corr_id = req->corr_id;
+    int rc;
+    request_fn *fn = NULL;
+    switch (req->body_case) {
+    case HRSS__REQUEST__BODY_PING:
+        rc = s_on_ping(svc, &reply);
+        break;
+    case HRSS__REQUEST__BODY_EVENTS:
+        rc = s_on_events(svc, req, &reply);
+        break;
+    case HRSS__REQUEST__BODY_FEED:
+        rc = s_on_feed(svc, req, &reply);
+        break;
+    case HRSS__REQUEST__BODY_PERSON:
+        fn = svc->def->on_person;
+        goto custom;
+    case HRSS__REQUEST__BODY_INDICATORS:
+        fn = svc->def->on_indicators;
+        goto custom;
+    case HRSS__REQUEST__BODY_TARGETS:
+        fn = svc->def->on_targets;
+    custom:
+        if (fn) {
+            if (!svc->migrated || db_ensure(svc->db))
+                rc = service_fail(&reply, svc->arena, "unavailable", db_error(svc->db), true);
+            else
+                rc = fn(svc, req, &reply, svc->arena);
+            if (rc == 0 && reply.body_case == HRSS__REPLY__BODY__NOT_SET)
+                rc = -1;
+            break;
+        }
+        /* fall through */
+    default:
+        svc->unknown++;
+        rc = service_fail(&reply, svc->arena, "unknown_request",
+                          "this service does not answer that request", false);
+        break;
+    }
+    if (rc) {
+        reply.body_case = HRSS__REPLY__BODY__NOT_SET;
+        service_fail(&reply, svc->arena, "internal", "the request failed", true);
+    }
+    if (wire_send_reply(svc->router, id, id_len, &reply))
+        log_warn("reply not delivered: %s", zmq_strerror(errno));
+    if (reply.body_case == HRSS__REPLY__BODY_FEED)
+        outbox_page_clear(reply.feed);
+    protobuf_c_message_free_unpacked(&req->base, NULL);
+    arena_reset(svc->arena);
+}
+
+/* ---- consuming other services' feeds ------------------------------------------ */
+
+static void
+s_consumer_request(service_t *svc, consumer_t *c)
+{
+    if (!c->cursor_loaded) {
+        if (cursor_load(svc->db, c->sub->source, &c->cursor))
+            return;
+        c->cursor_loaded = true;
+    }
+    Hrss__FeedRequest feed = HRSS__FEED_REQUEST__INIT;
+    feed.after = c->cursor;
+    feed.limit = FEED_PAGE;
+    Hrss__Request req = HRSS__REQUEST__INIT;
+    req.corr_id = ++svc->next_corr;
+    req.body_case = HRSS__REQUEST__BODY_FEED;
+    req.feed = &feed;
+    if (wire_send(c->dealer, &req.base, ZMQ_DONTWAIT))
+        return;   /* source not connected yet: the next tick tries again */
+    c->inflight = req.corr_id;
+    c->deadline_ms = monotonic_ms() + FEED_TIMEOUT_MS;
+    c->want = false;
+}
+
+static const feed_handler_t *
+s_feed_handler(const consumer_t *c, const char *type)
+{
+    for (const feed_handler_t *h = c->sub->handlers; h && h->type; h++)
+        if (strcmp(h->type, type) == 0)
+            return h;
+    return NULL;
+}
+
+/* Applies a page and advances the cursor in one transaction. */
+static int
+s_consumer_apply(service_t *svc, consumer_t *c, const Hrss__FeedPage *page)
+{
+    if (page->n_events == 0)
+        return 0;
+    if (db_begin(svc->db))
+        return -1;
+    svc->appended = false;
+    uint64_t last = c->cursor;
+    for (size_t i = 0; i < page->n_events; i++) {
+        const Hrss__Event *ev = page->events[i];
+        if (!ev->has_seq || ev->seq <= last)
+            continue;   /* already applied: pages may overlap after a re-send */
+        last = ev->seq;
+        const feed_handler_t *h = s_feed_handler(c, ev->type);
+        const event_type_t *t = event_type_find(ev->type);
+        if (!h || !t)
+            continue;
+        ProtobufCMessage *data = protobuf_c_message_unpack(t->data, NULL, ev->data.len,
+                                                           ev->data.data);
+        if (!data) {
+            log_error("feed %s: event %" PRIu64 " of type %s undecodable, skipped",
+                      c->sub->source, ev->seq, ev->type);
+            continue;
+        }
+        int rc = h->apply(svc, ev, data);
+        protobuf_c_message_free_unpacked(data, NULL);
+        if (rc)
+            goto fail;
+    }
+    if (cursor_store(svc->db, c->sub->source, last) || db_commit(svc->db))
+        goto fail;
+    c->cursor = last;
+    s_nudge(svc);
+    return 0;
+fail:
+    log_error("feed %s: page after %" PRIu64 " not applied: %s", c->sub->source, c->cursor,
+              db_error(svc->db));
+    db_rollback(svc->db);
+    svc->appended = false;
+    return -1;
+}
+
+static void
+s_consumer_reply(service_t *svc, consumer_t *c)
+{
+    Hrss__Reply *reply = (Hrss__Reply *) wire_recv(c->dealer, &hrss__reply__descriptor);
+    if (!reply) {
+        if (errno != EAGAIN)
+            svc->malformed++;
+        return;
+    }
+    if (reply->corr_id != c->inflight) {
+        protobuf_c_message_free_unpacked(&reply->base, NULL);   /* late answer to a re-sent request */
+        return;
+    }
+    c->inflight = 0;
+    if (reply->body_case == HRSS__REPLY__BODY_FEED) {
+        const Hrss__FeedPage *page = reply->feed;
+        if (s_consumer_apply(svc, c, page) == 0)
+            c->want = page->n_events == FEED_PAGE || page->head > c->cursor;
+    }
+    protobuf_c_message_free_unpacked(&reply->base, NULL);
+}
+
+static int
+s_consumers_open(service_t *svc)
+{
+    for (const feed_subscription_t *sub = svc->def->feeds; sub && sub->source; sub++) {
+        if (svc->nconsumers == MAX_CONSUMERS)
+            return -1;
+        consumer_t *c = &svc->consumers[svc->nconsumers++];
+        c->sub = sub;
+        c->want = true;
+        char req_ep[512], pub_ep[512];
+        if (config_service_endpoint(sub->source, req_ep, sizeof req_ep) ||
+            config_service_pub(sub->source, pub_ep, sizeof pub_ep))
+            return -1;
+        c->dealer = wire_socket(svc->ctx, ZMQ_DEALER);
+        c->nudges = wire_socket(svc->ctx, ZMQ_SUB);
+        if (!c->dealer || !c->nudges || zmq_connect(c->dealer, req_ep) ||
+            zmq_setsockopt(c->nudges, ZMQ_SUBSCRIBE, "", 0) || zmq_connect(c->nudges, pub_ep))
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- the loop --------------------------------------------------------------------- */
+
+static void
+s_tick(service_t *svc)
+{
+    if (db_ensure(svc->db)) {
+        if (!svc->db_down_logged)
+            log_error("database unavailable: %s", db_error(svc->db));
+        svc->db_down_logged = true;
+        return;
+    }
+    if (svc->db_down_logged)
+        log_info("database connection restored");
+    svc->db_down_logged = false;
+    if (!svc->migrated) {
+        if (db_migrate(svc->db, "backbone", outbox_migrations, config_sql_dir(), svc->def->name)) {
+            log_error("migrations failed: %s", db_error(svc->db));
+            return;
+        }
+        svc->migrated = true;
+        log_info("schema %s migrated; ready", svc->def->name);
+    }
+    /* Nudges can be lost (slow joiner, high-water mark, source restarted):
+     * poll every feed once per tick as well. */
+    for (size_t i = 0; i < svc->nconsumers; i++)
+        svc->consumers[i].want = true;
+}
+
+static int
+s_loop(service_t *svc)
+{
+    int64_t next_tick = 0;
+    zmq_pollitem_t items[1 + 2 * MAX_CONSUMERS];
+    while (!s_stop) {
+        int64_t now = monotonic_ms();
+        if (now >= next_tick) {
+            s_tick(svc);
+            next_tick = now + TICK_MS;
+        }
+        int64_t wake = next_tick;
+        size_t n = 0;
+        items[n++] = (zmq_pollitem_t){svc->router, 0, ZMQ_POLLIN, 0};
+        for (size_t i = 0; i < svc->nconsumers; i++) {
+            consumer_t *c = &svc->consumers[i];
+            if (c->inflight && now >= c->deadline_ms) {
+                c->inflight = 0;
+                c->want = true;
+            }
+            if (c->want && !c->inflight && svc->migrated && db_connected(svc->db))
+                s_consumer_request(svc, c);
+            if (c->inflight && c->deadline_ms < wake)
+                wake = c->deadline_ms;
+            items[n++] = (zmq_pollitem_t){c->dealer, 0, ZMQ_POLLIN, 0};
+            items[n++] = (zmq_pollitem_t){c->nudges, 0, ZMQ_POLLIN, 0};
+        }
+        long timeout = wake > now ? (long) (wake - now) : 0;
+        if (zmq_poll(items, (int) n, timeout) < 0) {
+            if (errno == EINTR)
+                continue;
+            log_error("zmq_poll: %s", zmq_strerror(errno));
+            return -1;
+        }
+        if (items[0].revents & ZMQ_POLLIN)
+            for (int burst = 0; burst < ROUTER_BURST && !s_stop; burst++) {
+                int events = 0;
+                size_t len = sizeof events;
+                if (zmq_getsockopt(svc->router, ZMQ_EVENTS, &events, &len) ||
+                    !(events & ZMQ_POLLIN))
+                    break;
+                s_handle_request(svc);
+            }
+        for (size_t i = 0; i < svc->nconsumers; i++) {
+            consumer_t *c = &svc->consumers[i];
+            if (items[1 + 2 * i].revents & ZMQ_POLLIN)
+                s_consumer_reply(svc, c);
+            if (items[2 + 2 * i].revents & ZMQ_POLLIN) {
+                char buf[256];
+                while (zmq_recv(c->nudges, buf, sizeof buf, ZMQ_DONTWAIT) >= 0)
+                    ;
+                c->want = true;
+            }
+        }
+    }
+    return 0;
+}
+
+static void
+s_destroy(service_t *svc)
+{
+    for (size_t i = 0; i < svc->nconsumers; i++) {
+        wire_close(&svc->consumers[i].dealer);
+        wire_close(&svc->consumers[i].nudges);
+    }
+    wire_close(&svc->router);
+    wire_close(&svc->pub);
+    if (svc->ctx)
+        zmq_ctx_term(svc->ctx);
+    db_destroy(&svc->db);
+    arena_destroy(&svc->arena);
+}
+
+int
+service_main(const service_def_t *def)
+{
+    log_init(def->name);
+    struct sigaction sa = {0};
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    service_t svc = {0};
+    svc.def = def;
+    int rc = 1;
+    char router_ep[512], pub_ep[512];
+    const char *conninfo = config_service_db(def->name);
+    if (!conninfo) {
+        log_error("no database configured: set HRSS_%s_DB", def->name);
+        goto out;
+    }
+    if (config_service_endpoint(def->name, router_ep, sizeof router_ep) ||
+        config_service_pub(def->name, pub_ep, sizeof pub_ep)) {
+        log_error("endpoint configuration too long");
+        goto out;
+    }
+    svc.db = db_new(conninfo, def->name);
+    svc.arena = arena_new();
+    svc.ctx = zmq_ctx_new();
+    if (!svc.db || !svc.arena || !svc.ctx)
+        goto out;
+    svc.router = wire_socket(svc.ctx, ZMQ_ROUTER);
+    svc.pub = wire_socket(svc.ctx, ZMQ_PUB);
+    if (!svc.router || !svc.pub || zmq_bind(svc.router, router_ep) || zmq_bind(svc.pub, pub_ep)) {
+        log_error("cannot bind %s / %s: %s", router_ep, pub_ep, zmq_strerror(errno));
+        goto out;
+    }
+    if (s_consumers_open(&svc)) {
+        log_error("cannot open feed consumers: %s", zmq_strerror(errno));
+        goto out;
+    }
+    log_info("serving on %s, notifying on %s", router_ep, pub_ep);
+    rc = s_loop(&svc) ? 1 : 0;
+    log_info("stopping (%" PRIu64 " malformed and %" PRIu64 " unknown requests dropped)",
+             svc.malformed, svc.unknown);
+out:
+    s_destroy(&svc);
+    return rc;
+}

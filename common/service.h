@@ -1,0 +1,91 @@
+/* service — the skeleton every domain daemon shares.
+ *
+ * A service owns one schema and binds a ROUTER for requests and a PUB for
+ * nudges. It runs one loop: one zmq_poll over its sockets, its timeout set by
+ * the next deadline, periodic work (reconnecting the database, polling feeds
+ * whose nudges were lost) in one place. What a service adds is data: tables of
+ * handlers for the event types it owns, for the feeds it consumes and for the
+ * queries it answers.
+ *
+ * Incoming batches are applied in one transaction: per event, its id is
+ * recorded in the inbox (duplicate / id_conflict), the event is appended to
+ * the outbox, and its handler applies the effect and may derive further
+ * events; a rejected event is rolled back to a savepoint, so it changes
+ * nothing. Only after COMMIT does the gateway hear "accepted". */
+#ifndef HRSS_SERVICE_H
+#define HRSS_SERVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "arena.h"
+#include "db.h"
+#include "hrss.pb-c.h"
+
+typedef struct service_t service_t;
+
+/* Why an event was rejected: a stable code, the field, and a message. */
+typedef struct {
+    const char *code;
+    const char *field;
+    char message[256];
+} verdict_t;
+
+/* Returns 0 when applied, 1 when rejected (verdict filled; the framework
+ * undoes whatever the handler wrote), -1 on a database error. */
+typedef int(event_apply_fn)(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *data,
+                            verdict_t *verdict);
+typedef struct {
+    const char *type;
+    event_apply_fn *apply;
+} event_handler_t;
+
+/* Applies one event of another service's feed inside the consumer's
+ * transaction: 0, or -1 on a database error (the page is retried). */
+typedef int(feed_apply_fn)(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *data);
+typedef struct {
+    const char *type;
+    feed_apply_fn *apply;
+} feed_handler_t;
+
+typedef struct {
+    const char *source;              /* "insurance" */
+    const feed_handler_t *handlers;  /* {NULL} terminated; other types are skipped */
+} feed_subscription_t;
+
+/* Answers a query. Allocate the reply's contents from `arena`; return 0, or
+ * -1 after service_fail() to send a Failure. */
+typedef int(request_fn)(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
+                        arena_t *arena);
+
+typedef struct {
+    const char *name;                      /* "employment": schema, role, endpoints */
+    const event_handler_t *events;         /* {NULL} terminated, or NULL */
+    const feed_subscription_t *feeds;      /* {NULL} terminated, or NULL */
+    request_fn *on_person;
+    request_fn *on_indicators;
+    request_fn *on_targets;
+} service_def_t;
+
+/* Runs the daemon until SIGTERM/SIGINT: configuration, database, migrations,
+ * sockets, loop. Returns the process exit code. */
+int service_main(const service_def_t *def);
+
+db_t *service_db(service_t *svc);
+const char *service_name_of(const service_t *svc);
+
+/* Appends an event derived from `cause` (id "<cause id>/<type>") to the
+ * outbox, inside the current transaction. */
+int service_emit(service_t *svc, const Hrss__Event *cause, const char *type, const char *region,
+                 int64_t occurred_at_us, const ProtobufCMessage *data);
+
+/* Fills a Failure reply. */
+int service_fail(Hrss__Reply *reply, arena_t *arena, const char *code, const char *message,
+                 bool retryable);
+
+/* Verdict helper: returns 1 so handlers can `return reject(...)`. */
+int reject(verdict_t *v, const char *code, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+#endif
