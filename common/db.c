@@ -59,6 +59,15 @@ db_destroy(db_t **self_p)
     *self_p = NULL;
 }
 
+/* Server notices ("relation already exists, skipping") are not errors and
+ * would otherwise go to stderr unformatted. */
+static void
+s_ignore_notice(void *arg, const char *message)
+{
+    (void) arg;
+    (void) message;
+}
+
 static int
 s_connect(db_t *self)
 {
@@ -73,6 +82,7 @@ s_connect(db_t *self)
         self->conn = NULL;
         return -1;
     }
+    PQsetNoticeProcessor(self->conn, s_ignore_notice, NULL);
     /* The role's search_path is set by deployment too; setting it here makes
      * the daemon correct whatever the role's defaults are. */
     const char *params[] = {self->schema};

@@ -184,6 +184,8 @@ pg_dir_check() {
 
 pg_paths_set() {
     PG_ROOT=$1
+    PG_OUTSIDE=0
+    [[ $PG_ROOT == "$PG_LINK" ]] || PG_OUTSIDE=1
     PG_DATA=$PG_ROOT/data
     PG_SOCK=$PG_ROOT/socket
     PG_LOG=$LOG_DIR/postgresql.log
@@ -408,6 +410,7 @@ REVOKE ALL ON SCHEMA $s FROM PUBLIC;
     done
 
     admin_psql postgres <<EOF || die "could not create the roles and the database (see above; server log: $PG_LOG)"
+SET client_min_messages = warning;
 SELECT format('CREATE ROLE %I LOGIN', r)
   FROM unnest(string_to_array('${roles// /}', ',')) AS r
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = r) \gexec
@@ -417,6 +420,7 @@ SELECT 'CREATE DATABASE $DB_NAME ENCODING ''UTF8'' TEMPLATE template0'
 EOF
 
     admin_psql "$DB_NAME" <<EOF || die "could not set up the schemas (see above; server log: $PG_LOG)"
+SET client_min_messages = warning;
 BEGIN;
 REVOKE ALL ON SCHEMA public FROM PUBLIC;
 REVOKE CONNECT, TEMPORARY ON DATABASE $DB_NAME FROM PUBLIC;
@@ -432,7 +436,8 @@ EOF
 conninfo() { printf 'host=%s port=%s dbname=%s user=%s' "$PG_SOCK" "$PG_PORT" "$DB_NAME" "$1"; }
 
 # env_write: $ENV_FILE (mode 600), read by the daemons, hrssctl and the tests.
-# Sets ENV_CHANGED=1 when an existing file's content changed.
+# Left untouched when nothing changed, so its mtime tells start_all which
+# running daemons have an outdated environment.
 env_write() {
     local s content tmp upper
     content="# hrss stack in $STATE; written by deploy/local.sh, rewritten on every run."$'\n'
@@ -457,11 +462,7 @@ env_write() {
     envline HRSS_PG_PORT "$PG_PORT"
     unset -f envline
 
-    ENV_CHANGED=0
-    if [[ -f $ENV_FILE ]]; then
-        [[ $(<"$ENV_FILE")$'\n' == "$content" ]] && return 0
-        ENV_CHANGED=1
-    fi
+    [[ -f $ENV_FILE && $(<"$ENV_FILE")$'\n' == "$content" ]] && return 0
     tmp=$(mktemp "$STATE/.hrss.env.XXXXXX")
     printf '%s' "$content" >"$tmp"
     chmod 600 "$tmp"
@@ -513,22 +514,26 @@ start_daemon() {
         return 0
     fi
     rm -f "$RUN_DIR/$name.pid"
-    (
-        # shellcheck disable=SC1090
-        . "$ENV_FILE"
-        printf '=== %s hrss-%s starting (pid %s)\n' "$(date -Is)" "$name" "$BASHPID" >>"$LOG_DIR/$name.log"
-        exec setsid "$bin" </dev/null >>"$LOG_DIR/$name.log" 2>&1
-    ) &
-    pid=$!
+    # Started from a command substitution, so the daemon is not this shell's
+    # child (no job notices, nothing to reap); setsid detaches it.
+    pid=$(
+        (
+            # shellcheck disable=SC1090
+            . "$ENV_FILE"
+            printf '=== %s hrss-%s starting (pid %s)\n' "$(date -Is)" "$name" "$BASHPID"
+            exec setsid "$bin"
+        ) </dev/null >>"$LOG_DIR/$name.log" 2>&1 &
+        echo $!
+    )
     echo "$pid" >"$RUN_DIR/$name.pid"
     log "started $name (pid $pid, log $LOG_DIR/$name.log)"
 }
 
-# wait_gone PID NAME SECONDS
+# wait_gone PID NAME SECONDS: wait (at least SECONDS) for the process to end.
 wait_gone() {
-    local deadline=$((SECONDS + $3))
+    local polls=$(($3 * 10))
     while pid_is "$1" "$2"; do
-        ((SECONDS < deadline)) || return 1
+        ((polls-- > 0)) || return 1
         sleep 0.1
     done
 }
@@ -565,12 +570,12 @@ stop_all() {
 }
 
 # start_all: start what is not running; restart cleanly what runs with an
-# older binary or an older environment file.
+# older binary or an older environment file (both compared with its pid file).
 start_all() {
     local s pid
     for s in "${SERVICES[@]}"; do
         if pid=$(daemon_pid "$s"); then
-            if ((ENV_CHANGED)); then
+            if [[ $ENV_FILE -nt $RUN_DIR/$s.pid ]]; then
                 log "$s runs with an outdated environment: restarting it"
                 stop_daemon "$s"
             elif [[ $BIN_DIR/hrss-$s -nt $RUN_DIR/$s.pid ]]; then
@@ -597,7 +602,7 @@ wait_ready() {
         done
         if ((SECONDS >= deadline)); then
             tail_all_logs
-            log "last /readyz answer: $(curl -sS --max-time 2 "$url" 2>&1 || true)"
+            log "last /readyz answer: $(curl -sS --max-time 2 -w ' (HTTP %{http_code})' "$url" 2>&1 || true)"
             die "the stack was not ready within ${READY_TIMEOUT} s (logs: $LOG_DIR)"
         fi
         sleep 0.5
@@ -671,7 +676,7 @@ cmd_up() {
     bin_dir_init "${BUILD_DIR:-$REPO/build}"
     build "$BIN_DIR" OFF
     PG_PORT=${HRSS_PG_PORT:-55432}
-    HTTP_ADDR=${HRSS_HTTP_ADDR:-127.0.0.1}
+    HTTP_ADDR=127.0.0.1
     HTTP_PORT=${HRSS_HTTP_PORT:-8080}
     stack_up
     print_summary
@@ -683,7 +688,7 @@ cmd_db() {
     default_state
     bin_dir_init "${BUILD_DIR:-$REPO/build}"
     PG_PORT=${HRSS_PG_PORT:-55432}
-    HTTP_ADDR=${HRSS_HTTP_ADDR:-127.0.0.1}
+    HTTP_ADDR=127.0.0.1
     HTTP_PORT=${HRSS_HTTP_PORT:-8080}
     stack_db
     log "environment file: $ENV_FILE"
@@ -764,6 +769,7 @@ cmd_one() {
 
 TEST_ACTIVE=0
 TEST_RC=1
+CTEST_PID=""
 
 # test_teardown: stop the test stack; remove it on success, keep it on failure.
 test_teardown() {
@@ -772,9 +778,8 @@ test_teardown() {
     stop_all || true
     if [[ -n ${PG_DATA:-} ]]; then pg_stop || true; fi
     if ((TEST_RC == 0)); then
-        if [[ -n ${PG_ROOT:-} && $PG_ROOT != "$STATE"/* && $PG_ROOT == */hrss-pg-* ]]; then
-            rm -rf -- "$PG_ROOT"
-        fi
+        # a cluster kept outside the state dir (see pg_locate) goes too
+        if ((${PG_OUTSIDE:-0})) && [[ -n ${PG_ROOT:-} ]]; then rm -rf -- "$PG_ROOT"; fi
         [[ $STATE == /tmp/hrss-test.* ]] && rm -rf -- "$STATE"
         log "test stack removed"
     else
@@ -785,6 +790,12 @@ test_teardown() {
 on_exit() {
     local rc=$?
     set +e
+    if [[ -n $CTEST_PID ]]; then
+        log "interrupted: stopping ctest"
+        kill -TERM -- "-$CTEST_PID" 2>/dev/null
+        sleep 1
+        kill -KILL -- "-$CTEST_PID" 2>/dev/null
+    fi
     if ((TEST_ACTIVE)); then
         TEST_RC=$rc
         ((TEST_RC)) || TEST_RC=1
@@ -813,15 +824,18 @@ test_pass() {
     stack_up
 
     log "running ctest in $BIN_DIR"
-    set +e
+    # ctest runs in its own session, waited for in the background, so that a
+    # signal to this script tears the stack down at once and takes the tests along.
     (
         # shellcheck disable=SC1090
         . "$ENV_FILE"
         export HRSS_TEST_ENV=$ENV_FILE
-        exec ctest --test-dir "$BIN_DIR" --output-on-failure "$@"
-    )
-    TEST_RC=$?
-    set -e
+        exec setsid ctest --test-dir "$BIN_DIR" --output-on-failure "$@"
+    ) &
+    CTEST_PID=$!
+    TEST_RC=0
+    wait "$CTEST_PID" || TEST_RC=$?
+    CTEST_PID=""
     if ((TEST_RC == 0)); then
         log "tests passed ($([[ $sanitize == ON ]] && echo 'ASan+UBSan build' || echo 'normal build'))"
     else

@@ -1,1 +1,210 @@
-int main(void){return 0;}
+/* hrss-gateway entry point and its one loop. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "gateway.h"
+#include "log.h"
+#include "outbox.h"
+#include "timeutil.h"
+#include "wire.h"
+
+#define TICK_MS 1000
+#define JSON_DEPTH_MAX 32
+#define DRAIN_MS 5000           /* in-flight work allowed to finish at shutdown */
+
+static volatile sig_atomic_t s_stop = 0;
+
+static void
+s_on_signal(int sig)
+{
+    (void) sig;
+    s_stop = 1;
+}
+
+db_t *
+gateway_db(gateway_t *gw)
+{
+    return gw->db;
+}
+
+const region_table_t *
+gateway_regions(gateway_t *gw)
+{
+    return gw->regions;
+}
+
+static int
+s_depth(const json_t *v, int limit)
+{
+    if (limit < 0)
+        return -1;
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *c;
+        json_object_foreach((json_t *) v, k, c) if (s_depth(c, limit - 1) < 0) return -1;
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *c;
+        json_array_foreach(v, i, c) if (s_depth(c, limit - 1) < 0) return -1;
+    }
+    return 0;
+}
+
+json_t *
+gateway_parse_body(http_req_t *req)
+{
+    if (!req->body_len) {
+        http_problem(req, 400, "invalid_json", "Empty body", "a JSON body is required", NULL);
+        return NULL;
+    }
+    json_error_t error;
+    /* duplicate keys are ambiguous: which one did the sender mean? */
+    json_t *body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &error);
+    if (!body) {
+        char detail[256];
+        snprintf(detail, sizeof detail, "%s at line %d column %d", error.text, error.line,
+                 error.column);
+        http_problem(req, 400, "invalid_json", "Malformed JSON", detail, NULL);
+        return NULL;
+    }
+    if (s_depth(body, JSON_DEPTH_MAX) < 0) {
+        json_decref(body);
+        http_problem(req, 400, "invalid_json", "JSON nested too deeply",
+                     "JSON may nest at most 32 levels", NULL);
+        return NULL;
+    }
+    return body;
+}
+
+static void
+s_tick(gateway_t *gw)
+{
+    static bool down_logged = false;
+    if (db_ensure(gw->db)) {
+        if (!down_logged)
+            log_error("database unavailable: %s", db_error(gw->db));
+        down_logged = true;
+        return;
+    }
+    down_logged = false;
+    if (!gw->migrated) {
+        if (db_migrate(gw->db, "backbone", NULL, config_sql_dir(), "gateway")) {
+            log_error("migrations failed: %s", db_error(gw->db));
+            return;
+        }
+        gw->migrated = true;
+        log_info("schema gateway migrated");
+    }
+}
+
+static void
+s_drain_queue(gateway_t *gw)
+{
+    uint64_t count;
+    if (read(http_queue_fd(gw), &count, sizeof count) < 0 && errno != EAGAIN)
+        log_warn("queue read: %s", strerror(errno));
+    http_req_t *req;
+    while ((req = http_queue_pop(gw))) {
+        req->started_ms = monotonic_ms();
+        if (s_stop) {
+            http_problem(req, 503, "shutting_down", "Service shutting down",
+                         "the gateway is stopping; retry shortly", NULL);
+            continue;
+        }
+        routes_dispatch(gw, req);
+    }
+}
+
+static int
+s_loop(gateway_t *gw)
+{
+    int64_t next_tick = 0, drain_until = 0;
+    zmq_pollitem_t items[SERVICE_COUNT + 1];
+    for (;;) {
+        int64_t now = monotonic_ms();
+        if (s_stop && !drain_until) {
+            gw->stopping = 1;
+            drain_until = now + DRAIN_MS;
+            log_info("stopping: finishing requests in flight");
+        }
+        if (drain_until && (!gw->pending_head || now >= drain_until))
+            return 0;
+        if (now >= next_tick) {
+            s_tick(gw);
+            next_tick = now + TICK_MS;
+        }
+        int64_t timeout = upstream_expire(gw, now, next_tick - now);
+        int n = upstream_pollitems(gw, items, SERVICE_COUNT);
+        items[n++] = (zmq_pollitem_t){NULL, http_queue_fd(gw), ZMQ_POLLIN, 0};
+        if (zmq_poll(items, n, (long) (timeout > 0 ? timeout : 0)) < 0) {
+            if (errno == EINTR)
+                continue;
+            log_error("zmq_poll: %s", zmq_strerror(errno));
+            return -1;
+        }
+        if (items[n - 1].revents & ZMQ_POLLIN)
+            s_drain_queue(gw);
+        upstream_on_readable(gw, items, n - 1);
+    }
+}
+
+int
+main(void)
+{
+    log_init("gateway");
+    struct sigaction sa = {0};
+    sa.sa_handler = s_on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    gateway_t gw = {0};
+    gw.queue_fd = -1;
+    void *ctx = NULL;
+    int rc = 1, ok;
+    const char *addr = config_str("HRSS_HTTP_ADDR", "127.0.0.1");
+    long port = config_long("HRSS_HTTP_PORT", 8080, 1, 65535, &ok);
+    const char *conninfo = config_service_db("gateway");
+    if (!ok || !conninfo) {
+        log_error("configuration: HRSS_HTTP_PORT must be a port and HRSS_GATEWAY_DB set");
+        goto out;
+    }
+    gw.regions = region_table_load(NULL);
+    if (!gw.regions) {
+        log_error("cannot load the region table (HRSS_DATA_DIR)");
+        goto out;
+    }
+    gw.db = db_new(conninfo, "gateway");
+    ctx = zmq_ctx_new();
+    if (!gw.db || !ctx || upstream_open(&gw, ctx))
+        goto out;
+    s_tick(&gw);
+    if (http_start(&gw, addr, (int) port)) {
+        log_error("cannot listen on %s:%ld: %s", addr, port, strerror(errno));
+        goto out;
+    }
+    log_info("listening on http://%s:%ld", addr, port);
+    rc = s_loop(&gw) ? 1 : 0;
+out:
+    gw.stopping = 1;
+    /* answer whatever is still queued or waiting so that every suspended
+     * connection is resumed before libmicrohttpd stops */
+    if (gw.mhd) {
+        http_req_t *req;
+        while ((req = http_queue_pop(&gw)))
+            http_problem(req, 503, "shutting_down", "Service shutting down", NULL, NULL);
+    }
+    upstream_close(&gw);
+    http_stop(&gw);
+    if (ctx)
+        zmq_ctx_term(ctx);
+    db_destroy(&gw.db);
+    region_table_destroy(&gw.regions);
+    log_info("stopped");
+    return rc;
+}

@@ -1,0 +1,167 @@
+/* POST /v1/events: validate every event, split the batch by owning service,
+ * send each part as one request, and answer per event in the order given. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "event_codec.h"
+#include "gateway.h"
+
+#define EVENTS_MAX 1000
+
+typedef struct {
+    size_t n;
+    json_t *results;                    /* one object per event, in order */
+    Hrss__Event *events;                /* decoded events (valid ones) */
+    size_t *positions[SERVICE_COUNT];   /* part -> original indices */
+    size_t counts[SERVICE_COUNT];
+    bool sending;                       /* parts still being sent */
+} events_work_t;
+
+static void
+s_work_free(void *p)
+{
+    events_work_t *w = p;
+    for (size_t i = 0; w->events && i < w->n; i++)
+        event_clear(&w->events[i]);
+    free(w->events);
+    for (int s = 0; s < SERVICE_COUNT; s++)
+        free(w->positions[s]);
+    json_decref(w->results);
+    free(w);
+}
+
+static json_t *
+s_result(json_t *id, const char *status, const char *code, const char *field, const char *message)
+{
+    json_t *r = json_pack("{s:O, s:s}", "id", id ? id : json_null(), "status", status);
+    if (code)
+        json_object_set_new(r, "error",
+                            json_pack("{s:s, s:s, s:s}", "code", code, "field", field ? field : "",
+                                      "message", message ? message : code));
+    return r;
+}
+
+static void
+s_finish(http_req_t *req)
+{
+    events_work_t *w = req->work;
+    if (w->sending || req->outstanding > 0)
+        return;
+    http_respond_json(req, 200, json_pack("{s:O}", "results", w->results));
+}
+
+static const char *const s_outcomes[] = {"accepted", "duplicate", "rejected", "retry"};
+
+static void
+s_on_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *reply)
+{
+    (void) gw;
+    events_work_t *w = req->work;
+    const Hrss__EventResults *rs =
+        reply && reply->body_case == HRSS__REPLY__BODY_RESULTS ? reply->results : NULL;
+    bool complete = rs && rs->n_results == w->counts[part];
+    for (size_t k = 0; k < w->counts[part]; k++) {
+        size_t i = w->positions[part][k];
+        json_t *id = json_object_get(json_array_get(w->results, i), "id");
+        json_t *r;
+        if (!complete) {
+            r = s_result(id, "retry", "unavailable", NULL,
+                         "the owning service did not answer in time; resend the event");
+        } else {
+            const Hrss__EventResult *er = rs->results[k];
+            const char *status = (unsigned) er->status < 4 ? s_outcomes[er->status] : "retry";
+            r = s_result(id, status, er->code, er->field, er->message);
+        }
+        json_array_set_new(w->results, i, r);
+    }
+    s_finish(req);
+}
+
+void
+events_post(gateway_t *gw, http_req_t *req)
+{
+    json_t *body = gateway_parse_body(req);
+    if (!body)
+        return;
+    json_t *events = json_object_get(body, "events");
+    if (!json_is_object(body) || json_object_size(body) != 1 || !json_is_array(events)) {
+        http_problem(req, 400, "invalid_envelope", "Malformed request",
+                     "the body must be {\"events\": [ ... ]}", NULL);
+        json_decref(body);
+        return;
+    }
+    size_t n = json_array_size(events);
+    if (n < 1 || n > EVENTS_MAX) {
+        http_problem(req, 400, "invalid_envelope", "Wrong number of events",
+                     "a request carries 1 to 1000 events", NULL);
+        json_decref(body);
+        return;
+    }
+    events_work_t *w = calloc(1, sizeof *w);
+    if (!w) {
+        json_decref(body);
+        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
+        return;
+    }
+    req->work = w;
+    req->work_free = s_work_free;
+    w->n = n;
+    w->results = json_array();
+    w->events = calloc(n, sizeof *w->events);
+    for (int s = 0; s < SERVICE_COUNT; s++)
+        w->positions[s] = calloc(n, sizeof(size_t));
+    if (!w->results || !w->events || !w->positions[SERVICE_COUNT - 1]) {
+        json_decref(body);
+        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
+        return;
+    }
+
+    for (size_t i = 0; i < n; i++) {
+        json_t *event = json_array_get(events, i);
+        json_t *id = json_is_object(event) ? json_object_get(event, "id") : NULL;
+        if (id && !json_is_string(id))
+            id = NULL;
+        codec_error_t err;
+        const event_type_t *type;
+        hrss__event__init(&w->events[i]);
+        json_t *result;
+        if (event_decode(event, req->who.region, gateway_regions(gw), &w->events[i], &type,
+                         &err)) {
+            result = s_result(id, "rejected", err.code, err.field, err.message);
+        } else if (req->who.role == ROLE_PROVINCE &&
+                   strcmp(type->type, "insurance.suspicious_record_received") != 0) {
+            /* the province pushes suspicious records only (CONTRACT.md, Roles) */
+            result = s_result(id, "rejected", "forbidden_type", "type",
+                              "a province token may push insurance.suspicious_record_received only");
+            event_clear(&w->events[i]);
+        } else {
+            result = s_result(id, "retry", "unavailable", NULL, "not yet answered");
+            w->positions[type->owner][w->counts[type->owner]++] = i;
+        }
+        json_array_append_new(w->results, result);
+    }
+    json_decref(body);
+
+    w->sending = true;
+    for (int s = 0; s < SERVICE_COUNT; s++) {
+        if (!w->counts[s])
+            continue;
+        Hrss__Event **batch = calloc(w->counts[s], sizeof *batch);
+        if (!batch) {
+            s_on_reply(gw, req, s, NULL);
+            continue;
+        }
+        for (size_t k = 0; k < w->counts[s]; k++)
+            batch[k] = &w->events[w->positions[s][k]];
+        Hrss__EventBatch eb = HRSS__EVENT_BATCH__INIT;
+        eb.n_events = w->counts[s];
+        eb.events = batch;
+        Hrss__Request msg = HRSS__REQUEST__INIT;
+        msg.body_case = HRSS__REQUEST__BODY_EVENTS;
+        msg.events = &eb;
+        upstream_call(gw, (service_id_t) s, &msg, 0, req, s, s_on_reply);
+        free(batch);
+    }
+    w->sending = false;
+    s_finish(req);
+}

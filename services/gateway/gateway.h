@@ -1,0 +1,151 @@
+/* hrss-gateway: HTTP/JSON in front of the services.
+ *
+ * Threads: libmicrohttpd's threads read requests, suspend each connection
+ * and queue the request to the main thread, which alone owns the ZeroMQ
+ * sockets and the database connection. The main thread authenticates, routes,
+ * converts JSON to protobuf, asks the services, and when every answer is in
+ * (or its deadline has passed) stores the response and resumes the
+ * connection. */
+#ifndef HRSS_GATEWAY_H
+#define HRSS_GATEWAY_H
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <zmq.h>
+
+#include "db.h"
+#include "event_types.h"
+#include "hrss.pb-c.h"
+#include "region.h"
+#include "token.h"
+
+#define BODY_MAX (4 * 1024 * 1024)        /* CONTRACT.md: body at most 4 MiB */
+#define QUERY_ARGS_MAX 16
+
+typedef struct pending_t pending_t;
+
+typedef struct gateway_t {
+    region_table_t *regions;
+    db_t *db;
+    bool migrated;
+    struct MHD_Daemon *mhd;
+    /* HTTP threads -> main thread */
+    pthread_mutex_t queue_lock;
+    struct http_req_t *queue_head, *queue_tail;
+    int queue_fd;                          /* eventfd */
+    volatile int stopping;                 /* new requests get 503 */
+    /* main thread only */
+    void *sockets[SERVICE_COUNT];          /* DEALER to each service */
+    pending_t *pending_head, *pending_tail;
+    uint64_t next_corr;
+    int upstream_timeout_ms;
+    Hrss__Reply *delivering;               /* the reply a callback is looking at */
+} gateway_t;
+
+typedef struct {
+    int64_t token_id;
+    char name[64];
+    role_t role;
+    char region[REGION_LEN + 1];
+} principal_t;
+
+typedef struct http_req_t http_req_t;
+struct http_req_t {
+    struct MHD_Connection *conn;
+    /* read by the HTTP thread, immutable once queued */
+    char method[8];
+    char *url;
+    char *authorization;
+    char *body;
+    size_t body_len, body_cap;
+    bool body_too_large;
+    struct {
+        char *key, *value;
+    } args[QUERY_ARGS_MAX];
+    int nargs;
+    bool too_many_args;
+    /* main thread */
+    int64_t started_ms;
+    const char *route;          /* the route's pattern, for the access log */
+    principal_t who;
+    void *work;                 /* the route's state while services answer */
+    void (*work_free)(void *work);
+    int outstanding;            /* service requests not yet answered */
+    /* response, handed back to the HTTP thread */
+    int status;
+    char *response;
+    size_t response_len;
+    const char *content_type;
+    int retry_after;            /* seconds, for 429/503; 0: none */
+    bool queued, answered;
+    http_req_t *next;           /* job queue */
+};
+
+/* ---- http.c: libmicrohttpd glue ------------------------------------------------ */
+int http_start(gateway_t *gw, const char *addr, int port);
+void http_stop(gateway_t *gw);
+/* The queue from HTTP threads to the main thread; its fd is polled. */
+int http_queue_fd(gateway_t *gw);
+http_req_t *http_queue_pop(gateway_t *gw);
+/* Stores the response and resumes the connection; takes `body`. */
+void http_respond(http_req_t *req, int status, const char *content_type, char *body, size_t len);
+void http_respond_json(http_req_t *req, int status, json_t *body);   /* steals body */
+/* RFC 9457 problem: `type` is a short slug ("unauthorized") that becomes
+ * urn:hrss:problem:<slug>. `errors` (stolen, may be NULL) lists field errors. */
+void http_problem(http_req_t *req, int status, const char *type, const char *title,
+                  const char *detail, json_t *errors);
+const char *http_arg(const http_req_t *req, const char *key);
+
+/* ---- upstream.c: requests to the services -------------------------------------- */
+/* Called once per request: with the reply, or with NULL when the service did
+ * not answer before the deadline or could not be reached. The reply is
+ * borrowed. */
+typedef void(upstream_cb)(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *reply);
+int upstream_open(gateway_t *gw, void *zmq_ctx);
+void upstream_close(gateway_t *gw);
+/* Sends `msg` (its corr_id is set here) to `service`. The callback always
+ * runs, possibly before this returns (service unreachable). */
+void upstream_call(gateway_t *gw, service_id_t service, Hrss__Request *msg, int timeout_ms,
+                   http_req_t *req, int part, upstream_cb *cb);
+/* Inside a callback: takes ownership of the reply it was given (free it with
+ * protobuf_c_message_free_unpacked). */
+Hrss__Reply *upstream_keep(gateway_t *gw);
+/* zmq_poll items of the service sockets and their handling. */
+int upstream_pollitems(gateway_t *gw, zmq_pollitem_t *items, int max);
+void upstream_on_readable(gateway_t *gw, const zmq_pollitem_t *items, int n);
+/* Fails calls past their deadline; returns ms until the next deadline (or
+ * `cap`). */
+int64_t upstream_expire(gateway_t *gw, int64_t now_ms, int64_t cap);
+int upstream_timeout_ms(void);
+
+/* ---- auth.c: who is asking -------------------------------------------------------- */
+/* 0 with `who` filled; -1 after responding 401 (or 503 when the database is
+ * down). */
+int auth_authenticate(gateway_t *gw, http_req_t *req, principal_t *who);
+/* Whether `who` may act on `region` (12 digits). */
+bool auth_in_scope(const principal_t *who, const char *region);
+
+/* ---- routes.c ------------------------------------------------------------------------ */
+void routes_dispatch(gateway_t *gw, http_req_t *req);
+
+/* ---- events.c: POST /v1/events -------------------------------------------------- */
+void events_post(gateway_t *gw, http_req_t *req);
+
+/* ---- reads.c ------------------------------------------------------------------------ */
+void reads_person(gateway_t *gw, http_req_t *req, const char *id_number);
+void reads_indicators(gateway_t *gw, http_req_t *req, const char *code, const char *view);
+void reads_targets_put(gateway_t *gw, http_req_t *req, const char *year, const char *region);
+void reads_feed(gateway_t *gw, http_req_t *req);
+void reads_ready(gateway_t *gw, http_req_t *req);
+
+/* ---- main.c: shared state ------------------------------------------------------------- */
+db_t *gateway_db(gateway_t *gw);
+const region_table_t *gateway_regions(gateway_t *gw);
+/* Parses a JSON body with the gateway's limits (depth); responds 400 and
+ * returns NULL when it is not acceptable JSON. */
+json_t *gateway_parse_body(http_req_t *req);
+
+#endif

@@ -1,0 +1,298 @@
+/* libmicrohttpd glue: read the request in an HTTP thread, suspend, queue it
+ * to the main thread, resume when the main thread has answered. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "gateway.h"
+#include "log.h"
+#include "timeutil.h"
+
+#define HTTP_THREADS 2
+#define HTTP_CONNECTION_TIMEOUT_S 30     /* idle or slow clients are cut off */
+#define HTTP_CONNECTION_LIMIT 1024
+#define HTTP_PER_IP_LIMIT 64
+#define URL_MAX 2048
+
+static void
+s_req_free(http_req_t *req)
+{
+    if (!req)
+        return;
+    free(req->url);
+    free(req->authorization);
+    free(req->body);
+    for (int i = 0; i < req->nargs; i++) {
+        free(req->args[i].key);
+        free(req->args[i].value);
+    }
+    if (req->work && req->work_free)
+        req->work_free(req->work);
+    free(req->response);
+    free(req);
+}
+
+static enum MHD_Result
+s_collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void) kind;
+    http_req_t *req = cls;
+    if (req->nargs == QUERY_ARGS_MAX) {
+        req->too_many_args = true;
+        return MHD_NO;
+    }
+    req->args[req->nargs].key = strdup(key);
+    req->args[req->nargs].value = strdup(value ? value : "");
+    req->nargs++;
+    return MHD_YES;
+}
+
+const char *
+http_arg(const http_req_t *req, const char *key)
+{
+    for (int i = 0; i < req->nargs; i++)
+        if (req->args[i].key && strcmp(req->args[i].key, key) == 0)
+            return req->args[i].value;
+    return NULL;
+}
+
+static enum MHD_Result
+s_queue_response(struct MHD_Connection *conn, http_req_t *req)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        req->response_len, req->response, MHD_RESPMEM_MUST_FREE);
+    if (!resp)
+        return MHD_NO;
+    req->response = NULL;   /* owned by libmicrohttpd now */
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, req->content_type);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (req->retry_after > 0) {
+        char v[16];
+        snprintf(v, sizeof v, "%d", req->retry_after);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, v);
+    }
+    enum MHD_Result rc = MHD_queue_response(conn, (unsigned) req->status, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+/* A response decided in the HTTP thread itself (413, 503 while stopping). */
+static enum MHD_Result
+s_answer_now(struct MHD_Connection *conn, http_req_t *req, int status, const char *type,
+             const char *title, const char *detail)
+{
+    http_problem(req, status, type, title, detail, NULL);
+    req->answered = true;
+    return s_queue_response(conn, req);
+}
+
+static enum MHD_Result
+s_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+         const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+    (void) version;
+    gateway_t *gw = cls;
+    http_req_t *req = *con_cls;
+
+    if (!req) {
+        req = calloc(1, sizeof *req);
+        if (!req)
+            return MHD_NO;
+        *con_cls = req;
+        req->conn = conn;
+        snprintf(req->method, sizeof req->method, "%s", method);
+        req->url = strndup(url, URL_MAX);
+        const char *auth =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+        if (auth)
+            req->authorization = strndup(auth, 512);
+        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, s_collect_arg, req);
+        const char *length =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (length && strtoull(length, NULL, 10) > BODY_MAX)
+            /* refuse before reading a byte of it */
+            return s_answer_now(conn, req, 413, "body_too_large", "Request body too large",
+                                "the body exceeds 4 MiB");
+        if (gw->stopping)
+            return s_answer_now(conn, req, 503, "shutting_down", "Service shutting down",
+                                "the gateway is stopping; retry shortly");
+        return MHD_YES;
+    }
+    if (req->answered) {
+        if (*upload_data_size)
+            *upload_data_size = 0;   /* discard what follows a refusal */
+        return req->response ? s_queue_response(conn, req) : MHD_YES;
+    }
+    if (*upload_data_size) {
+        size_t n = *upload_data_size;
+        *upload_data_size = 0;
+        if (req->body_len + n > BODY_MAX)
+            return s_answer_now(conn, req, 413, "body_too_large", "Request body too large",
+                                "the body exceeds 4 MiB");
+        if (req->body_len + n + 1 > req->body_cap) {
+            size_t cap = req->body_cap ? req->body_cap : 16384;
+            while (cap < req->body_len + n + 1)
+                cap *= 2;
+            char *body = realloc(req->body, cap);
+            if (!body)
+                return MHD_NO;
+            req->body = body;
+            req->body_cap = cap;
+        }
+        memcpy(req->body + req->body_len, upload_data, n);
+        req->body_len += n;
+        req->body[req->body_len] = '\0';
+        return MHD_YES;
+    }
+    /* The request is complete. */
+    if (req->response)
+        return s_queue_response(conn, req);
+    if (req->queued)
+        return MHD_YES;   /* spurious call while the main thread works */
+    req->queued = true;
+    MHD_suspend_connection(conn);
+    pthread_mutex_lock(&gw->queue_lock);
+    if (gw->queue_tail)
+        gw->queue_tail->next = req;
+    else
+        gw->queue_head = req;
+    gw->queue_tail = req;
+    pthread_mutex_unlock(&gw->queue_lock);
+    uint64_t one = 1;
+    if (write(gw->queue_fd, &one, sizeof one) < 0 && errno != EAGAIN)
+        return MHD_NO;
+    return MHD_YES;
+}
+
+static void
+s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+            enum MHD_RequestTerminationCode toe)
+{
+    (void) cls;
+    (void) conn;
+    (void) toe;
+    s_req_free(*con_cls);
+    *con_cls = NULL;
+}
+
+int
+http_start(gateway_t *gw, const char *addr, int port)
+{
+    gw->queue_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (gw->queue_fd < 0 || pthread_mutex_init(&gw->queue_lock, NULL))
+        return -1;
+    struct sockaddr_in sin = {0};
+    sin.sin_family = AF_INET;
+    sin.sin_port = htons((uint16_t) port);
+    if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
+        return -1;
+    gw->mhd = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+            MHD_USE_ERROR_LOG,
+        (uint16_t) port, NULL, NULL, s_access, gw, MHD_OPTION_SOCK_ADDR, &sin,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned) HTTP_THREADS, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned) HTTP_CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
+        (unsigned) HTTP_CONNECTION_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        (unsigned) HTTP_PER_IP_LIMIT, MHD_OPTION_NOTIFY_COMPLETED, s_completed, gw,
+        MHD_OPTION_END);
+    return gw->mhd ? 0 : -1;
+}
+
+void
+http_stop(gateway_t *gw)
+{
+    if (gw->mhd)
+        MHD_stop_daemon(gw->mhd);
+    gw->mhd = NULL;
+    if (gw->queue_fd >= 0)
+        close(gw->queue_fd);
+    gw->queue_fd = -1;
+}
+
+int
+http_queue_fd(gateway_t *gw)
+{
+    return gw->queue_fd;
+}
+
+http_req_t *
+http_queue_pop(gateway_t *gw)
+{
+    pthread_mutex_lock(&gw->queue_lock);
+    http_req_t *req = gw->queue_head;
+    if (req) {
+        gw->queue_head = req->next;
+        if (!gw->queue_head)
+            gw->queue_tail = NULL;
+        req->next = NULL;
+    }
+    pthread_mutex_unlock(&gw->queue_lock);
+    return req;
+}
+
+void
+http_respond(http_req_t *req, int status, const char *content_type, char *body, size_t len)
+{
+    if (req->answered) {   /* a route answers once; a second answer is a bug upstream */
+        free(body);
+        return;
+    }
+    req->status = status;
+    req->content_type = content_type;
+    free(req->response);
+    req->response = body;
+    req->response_len = len;
+    req->answered = true;
+    /* one access-log line per request: the route pattern, never the URL
+     * (it may hold an id number) nor the token */
+    log_info("%s %s %d %lldms token=%s", req->method, req->route ? req->route : "-", status,
+             (long long) (monotonic_ms() - req->started_ms), req->who.name[0] ? req->who.name : "-");
+    if (req->queued)
+        MHD_resume_connection(req->conn);
+}
+
+void
+http_respond_json(http_req_t *req, int status, json_t *body)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (!text) {
+        static const char oom[] = "{\"type\":\"urn:hrss:problem:internal\",\"status\":500}";
+        http_respond(req, 500, "application/problem+json", strdup(oom), sizeof oom - 1);
+        return;
+    }
+    http_respond(req, status, status >= 400 ? "application/problem+json" : "application/json",
+                 text, strlen(text));
+}
+
+void
+http_problem(http_req_t *req, int status, const char *type, const char *title,
+             const char *detail, json_t *errors)
+{
+    char uri[96];
+    snprintf(uri, sizeof uri, "urn:hrss:problem:%s", type);
+    json_t *p = json_pack("{s:s, s:s, s:i, s:s}", "type", uri, "title", title, "status", status,
+                          "detail", detail ? detail : title);
+    if (p && errors)
+        json_object_set_new(p, "errors", errors);
+    else
+        json_decref(errors);
+    if (status == 429 || status == 503)
+        req->retry_after = req->retry_after ? req->retry_after : 1;
+    if (req->queued || !req->conn) {
+        http_respond_json(req, status, p);
+        return;
+    }
+    /* answered from the HTTP thread: store without resuming */
+    char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
+    json_decref(p);
+    req->status = status;
+    req->content_type = "application/problem+json";
+    req->response = text ? text : strdup("{}");
+    req->response_len = strlen(req->response);
+}

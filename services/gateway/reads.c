@@ -1,0 +1,643 @@
+/* Read routes and commands answered by asking services: the person view,
+ * indicators, targets, the province feed, and readiness. */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event_codec.h"
+#include "gateway.h"
+#include "indicators.h"
+#include "timeutil.h"
+#include "validate.h"
+
+#define PERSON_TIMEOUT_MS 2000
+#define READY_TIMEOUT_MS 1000
+#define FEED_DEFAULT_LIMIT 1000
+#define FEED_MAX_LIMIT 10000
+
+/* Services with an outbox the province feed merges, in cursor order. */
+static const service_id_t s_feed_sources[] = {SERVICE_EMPLOYMENT, SERVICE_INSURANCE,
+                                              SERVICE_ARREARS};
+#define FEED_SOURCES 3
+
+static json_t *
+s_field_error(const char *field, const char *code, const char *message)
+{
+    return json_pack("[{s:s, s:s, s:s}]", "field", field, "code", code, "message", message);
+}
+
+static void
+s_bad_param(http_req_t *req, const char *field, const char *code, const char *message)
+{
+    http_problem(req, 400, "validation", "Invalid parameter", message,
+                 s_field_error(field, code, message));
+}
+
+static void
+s_work_free_json(void *p)
+{
+    json_decref(p);
+}
+
+/* ---- person view ------------------------------------------------------------ */
+
+typedef struct {
+    char id_number[ID_NUMBER_LEN + 1];
+    json_t *parts[SERVICE_COUNT];
+    json_t *missing;
+    bool known, in_scope, out_of_scope;
+    bool sending;
+} person_work_t;
+
+static void
+s_person_free(void *p)
+{
+    person_work_t *w = p;
+    for (int s = 0; s < SERVICE_COUNT; s++)
+        json_decref(w->parts[s]);
+    json_decref(w->missing);
+    free(w);
+}
+
+static void
+s_person_region(http_req_t *req, person_work_t *w, const char *region)
+{
+    if (!region)
+        return;
+    if (auth_in_scope(&req->who, region))
+        w->in_scope = true;
+    else
+        w->out_of_scope = true;
+}
+
+static void
+s_person_finish(http_req_t *req)
+{
+    person_work_t *w = req->work;
+    if (w->sending || req->outstanding > 0)
+        return;
+    if (!w->known) {
+        if (json_array_size(w->missing) == 3)
+            http_problem(req, 503, "unavailable", "Services unavailable",
+                         "no service answered in time", NULL);
+        else
+            http_problem(req, 404, "unknown_person", "Unknown person",
+                         "no service knows this id number", NULL);
+        return;
+    }
+    if (w->out_of_scope && !w->in_scope) {
+        http_problem(req, 403, "out_of_scope", "Out of scope",
+                     "the person is recorded outside the token's region", NULL);
+        return;
+    }
+    char shown[ID_NUMBER_LEN + 1];
+    if (role_sees_full_ids(req->who.role))
+        memcpy(shown, w->id_number, sizeof shown);
+    else
+        id_number_mask(w->id_number, shown);
+    json_t *out = json_pack("{s:s, s:O}", "id_number", shown, "missing", w->missing);
+    for (int s = 0; s < SERVICE_COUNT; s++)
+        if (w->parts[s])
+            json_object_set(out, service_name((service_id_t) s), w->parts[s]);
+    http_respond_json(req, 200, out);
+}
+
+static void
+s_person_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *reply)
+{
+    (void) gw;
+    person_work_t *w = req->work;
+    if (!reply || reply->body_case != HRSS__REPLY__BODY_PERSON) {
+        json_array_append_new(w->missing, json_string(service_name((service_id_t) part)));
+    } else {
+        const Hrss__PersonPart *p = reply->person;
+        unsigned flags = role_sees_full_ids(req->who.role) ? 0 : CODEC_MASK_IDS;
+        w->parts[part] = proto_to_json(&p->base, flags);
+        if (p->known) {
+            w->known = true;
+            if (p->labor)
+                s_person_region(req, w, p->labor->region);
+            for (size_t i = 0; i < p->n_enrollments; i++)
+                s_person_region(req, w, p->enrollments[i]->region);
+            /* a person known only by a death report has no region to scope by */
+            if (!p->labor && !p->n_enrollments)
+                w->in_scope = w->in_scope || req->who.role != ROLE_TOWNSHIP;
+        }
+    }
+    s_person_finish(req);
+}
+
+void
+reads_person(gateway_t *gw, http_req_t *req, const char *id_number)
+{
+    person_work_t *w = calloc(1, sizeof *w);
+    const char *code;
+    if (!w) {
+        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
+        return;
+    }
+    req->work = w;
+    req->work_free = s_person_free;
+    if (id_number_normalize(id_number, strlen(id_number), w->id_number, &code)) {
+        s_bad_param(req, "id_number", code, "not a valid resident id number (GB 11643)");
+        return;
+    }
+    w->missing = json_array();
+    static const service_id_t asked[] = {SERVICE_EMPLOYMENT, SERVICE_INSURANCE, SERVICE_ARREARS};
+    w->sending = true;
+    for (size_t i = 0; i < sizeof asked / sizeof *asked; i++) {
+        Hrss__PersonQuery q = HRSS__PERSON_QUERY__INIT;
+        q.id_number = w->id_number;
+        Hrss__Request msg = HRSS__REQUEST__INIT;
+        msg.body_case = HRSS__REQUEST__BODY_PERSON;
+        msg.person = &q;
+        upstream_call(gw, asked[i], &msg, PERSON_TIMEOUT_MS, req, (int) asked[i], s_person_reply);
+    }
+    w->sending = false;
+    s_person_finish(req);
+}
+
+/* ---- indicators ----------------------------------------------------------------- */
+
+typedef struct {
+    const char *view;            /* NULL, "breakdown" or "series" */
+    const indicator_t *indicator;
+    int year;
+} indicators_work_t;
+
+static void
+s_add_target(json_t *row, const Hrss__IndicatorValue *v)
+{
+    if (!v->has_target)
+        return;
+    json_object_set_new(row, "target", json_integer(v->target));
+    if (v->target > 0)
+        /* a fraction; four decimals are enough for 117.75% */
+        json_object_set_new(row, "completion",
+                            json_real((double) ((v->value * 10000 + v->target / 2) / v->target) /
+                                      10000.0));
+}
+
+static void
+s_failure_problem(http_req_t *req, const Hrss__Reply *reply)
+{
+    if (!reply) {
+        http_problem(req, 503, "unavailable", "Reporting unavailable",
+                     "the reporting service did not answer in time", NULL);
+        return;
+    }
+    const Hrss__Failure *f = reply->body_case == HRSS__REPLY__BODY_FAILURE ? reply->failure : NULL;
+    if (f && !f->retryable)
+        http_problem(req, 400, f->code, "Invalid query", f->message, NULL);
+    else
+        http_problem(req, 503, "unavailable", "Reporting unavailable",
+                     f && f->message ? f->message : "unexpected reply", NULL);
+}
+
+static void
+s_indicators_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *reply)
+{
+    (void) part;
+    indicators_work_t *w = req->work;
+    if (!reply || reply->body_case != HRSS__REPLY__BODY_INDICATORS) {
+        s_failure_problem(req, reply);
+        return;
+    }
+    const Hrss__IndicatorReply *r = reply->indicators;
+    json_t *rows = json_array();
+    for (size_t i = 0; i < r->n_values; i++) {
+        const Hrss__IndicatorValue *v = r->values[i];
+        const indicator_t *ind = indicator_find(v->code);
+        json_t *row;
+        if (w->view && strcmp(w->view, "series") == 0) {
+            row = json_pack("{s:s, s:I}", "period", v->period ? v->period : "", "value",
+                            (json_int_t) v->value);
+        } else if (w->view) {
+            const char *name = v->region ? region_name(gateway_regions(gw), v->region) : NULL;
+            row = json_pack("{s:s, s:s?, s:I}", "region", v->region ? v->region : "", "name",
+                            name, "value", (json_int_t) v->value);
+            s_add_target(row, v);
+        } else {
+            row = json_pack("{s:s, s:s, s:s, s:I}", "code", v->code, "name",
+                            ind ? ind->name : v->code, "unit", ind ? ind->unit : "", "value",
+                            (json_int_t) v->value);
+            s_add_target(row, v);
+        }
+        json_array_append_new(rows, row);
+    }
+    json_t *out;
+    if (!w->view) {
+        out = json_pack("{s:s, s:s, s:o}", "region", r->region, "period", r->period,
+                        "indicators", rows);
+    } else {
+        out = json_pack("{s:s, s:s, s:s, s:s, s:o}", "region", r->region, "code",
+                        w->indicator->code, "name", w->indicator->name, "unit",
+                        w->indicator->unit, w->view, rows);
+        if (strcmp(w->view, "series") == 0)
+            json_object_set_new(out, "year", json_integer(w->year));
+        else
+            json_object_set_new(out, "period", json_string(r->period));
+    }
+    http_respond_json(req, 200, out);
+}
+
+/* region parameter: short forms accepted, default the token's region. */
+static int
+s_region_param(gateway_t *gw, http_req_t *req, const char *value, char out[REGION_LEN + 1])
+{
+    const char *code;
+    if (!value) {
+        memcpy(out, req->who.region, REGION_LEN + 1);
+        return 0;
+    }
+    if (strcmp(value, "000000000000") == 0 && req->who.role == ROLE_ADMIN) {
+        memcpy(out, value, REGION_LEN + 1);
+        return 0;
+    }
+    if (region_normalize(gateway_regions(gw), value, out, &code)) {
+        s_bad_param(req, "region", code, "region must be a known division code");
+        return -1;
+    }
+    if (!auth_in_scope(&req->who, out)) {
+        http_problem(req, 403, "out_of_scope", "Out of scope",
+                     "the region lies outside the token's region", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+void
+reads_indicators(gateway_t *gw, http_req_t *req, const char *code, const char *view)
+{
+    indicators_work_t *w = calloc(1, sizeof *w);
+    if (!w) {
+        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
+        return;
+    }
+    req->work = w;
+    req->work_free = free;
+    w->view = view;
+    char region[REGION_LEN + 1], period_text[8];
+    if (s_region_param(gw, req, http_arg(req, "region"), region))
+        return;
+    if (code && !(w->indicator = indicator_find(code))) {
+        http_problem(req, 404, "unknown_indicator", "Unknown indicator",
+                     "no indicator of the catalog has this code", NULL);
+        return;
+    }
+    int period;
+    if (view && strcmp(view, "series") == 0) {
+        const char *y = http_arg(req, "year");
+        char *end = NULL;
+        long year = y ? strtol(y, &end, 10) : 0;
+        if (!y || *end || year < 1900 || year > 2199) {
+            s_bad_param(req, "year", "invalid_year", "year must be a year YYYY");
+            return;
+        }
+        w->year = (int) year;
+        period = (int) year * 100 + 12;
+    } else {
+        const char *p = http_arg(req, "period");
+        if (!p) {
+            period = period_of_instant(now_us());
+        } else if (period_parse(p, strlen(p), &period)) {
+            s_bad_param(req, "period", "invalid_period", "period must be a month YYYY-MM");
+            return;
+        }
+    }
+    Hrss__IndicatorQuery q = HRSS__INDICATOR_QUERY__INIT;
+    char *codes[1] = {(char *) code};
+    q.region = region;
+    q.period = format_period(period, period_text);
+    if (code) {
+        q.n_codes = 1;
+        q.codes = codes;
+    }
+    if (view) {
+        bool series = strcmp(view, "series") == 0;
+        q.has_series = series;
+        q.series = series;
+        q.has_breakdown = !series;
+        q.breakdown = !series;
+    }
+    Hrss__Request msg = HRSS__REQUEST__INIT;
+    msg.body_case = HRSS__REQUEST__BODY_INDICATORS;
+    msg.indicators = &q;
+    upstream_call(gw, SERVICE_REPORTING, &msg, 0, req, 0, s_indicators_reply);
+}
+
+/* ---- targets ------------------------------------------------------------------ */
+
+static void
+s_targets_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *reply)
+{
+    (void) gw;
+    (void) part;
+    if (!reply || reply->body_case != HRSS__REPLY__BODY_TARGETS) {
+        s_failure_problem(req, reply);
+        return;
+    }
+    json_t *w = req->work;
+    json_object_set_new(w, "stored", json_integer(reply->targets->stored));
+    http_respond_json(req, 200, json_incref(w));
+}
+
+void
+reads_targets_put(gateway_t *gw, http_req_t *req, const char *year_text, const char *region_text)
+{
+    char *end = NULL;
+    long year = strtol(year_text, &end, 10);
+    if (*end || year < 2000 || year > 2199) {
+        s_bad_param(req, "year", "invalid_year", "year must be a year YYYY");
+        return;
+    }
+    char region[REGION_LEN + 1];
+    if (s_region_param(gw, req, region_text, region))
+        return;
+    json_t *body = gateway_parse_body(req);
+    if (!body)
+        return;
+    if (!json_is_object(body) || json_object_size(body) == 0 || json_object_size(body) > 500) {
+        json_decref(body);
+        http_problem(req, 400, "invalid_body", "Invalid targets",
+                     "the body must be an object of 1 to 500 {\"<indicator code>\": <number>}",
+                     NULL);
+        return;
+    }
+    size_t n = json_object_size(body);
+    Hrss__IndicatorValue *values = calloc(n, sizeof *values);
+    Hrss__IndicatorValue **ptrs = calloc(n, sizeof *ptrs);
+    json_t *errors = json_array();
+    size_t k = 0;
+    const char *key;
+    json_t *value;
+    json_object_foreach(body, key, value) {
+        const indicator_t *ind = indicator_find(key);
+        if (!ind) {
+            json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", key, "code",
+                                                    "unknown_indicator", "message",
+                                                    "no indicator of the catalog has this code"));
+            continue;
+        }
+        if (!json_is_integer(value) || json_integer_value(value) < 0 ||
+            json_integer_value(value) > 1000000000000000LL) {
+            json_array_append_new(errors,
+                                  json_pack("{s:s, s:s, s:s}", "field", key, "code",
+                                            "invalid_value", "message",
+                                            "a target is a whole number from 0 to 10^15"));
+            continue;
+        }
+        if (values && ptrs) {
+            hrss__indicator_value__init(&values[k]);
+            values[k].code = (char *) ind->code;
+            values[k].value = json_integer_value(value);
+            ptrs[k] = &values[k];
+            k++;
+        }
+    }
+    if (json_array_size(errors) || !values || !ptrs) {
+        http_problem(req, 400, "validation", "Invalid targets", "some targets are not valid",
+                     errors);
+    } else {
+        json_decref(errors);
+        req->work = json_pack("{s:i, s:s}", "year", (int) year, "region", region);
+        req->work_free = s_work_free_json;
+        Hrss__TargetsPut t = HRSS__TARGETS_PUT__INIT;
+        t.year = (int) year;
+        t.region = region;
+        t.n_targets = k;
+        t.targets = ptrs;
+        Hrss__Request msg = HRSS__REQUEST__INIT;
+        msg.body_case = HRSS__REQUEST__BODY_TARGETS;
+        msg.targets = &t;
+        upstream_call(gw, SERVICE_REPORTING, &msg, 0, req, 0, s_targets_reply);
+    }
+    free(values);
+    free(ptrs);
+    json_decref(body);
+}
+
+/* ---- province feed --------------------------------------------------------------- */
+
+typedef struct {
+    uint64_t after[FEED_SOURCES];
+    uint32_t limit;
+    Hrss__Event **events[FEED_SOURCES];   /* copies of each source's page */
+    size_t n[FEED_SOURCES];
+    bool failed;
+    bool sending;
+    Hrss__Reply *pages[FEED_SOURCES];     /* owned replies, freed at the end */
+} feed_work_t;
+
+static void
+s_feed_free(void *p)
+{
+    feed_work_t *w = p;
+    for (int i = 0; i < FEED_SOURCES; i++)
+        if (w->pages[i])
+            protobuf_c_message_free_unpacked(&w->pages[i]->base, NULL);
+    free(w);
+}
+
+static int
+s_parse_cursor(const char *s, uint64_t after[FEED_SOURCES])
+{
+    /* "<employment>.<insurance>.<arrears>" — opaque to clients */
+    const char *p = s;
+    for (int i = 0; i < FEED_SOURCES; i++) {
+        if (*p < '0' || *p > '9')
+            return -1;
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(p, &end, 10);
+        if (errno || end - p > 19)
+            return -1;
+        after[i] = v;
+        p = end;
+        if (i < FEED_SOURCES - 1) {
+            if (*p != '.')
+                return -1;
+            p++;
+        }
+    }
+    return *p ? -1 : 0;
+}
+
+static void
+s_feed_finish(gateway_t *gw, http_req_t *req)
+{
+    (void) gw;
+    feed_work_t *w = req->work;
+    if (w->sending || req->outstanding > 0)
+        return;
+    if (w->failed) {
+        http_problem(req, 503, "unavailable", "Feed unavailable",
+                     "a service did not answer in time; retry with the same cursor", NULL);
+        return;
+    }
+    /* Merge by commit time, keeping each source's own order, up to limit. */
+    size_t at[FEED_SOURCES] = {0};
+    uint64_t next[FEED_SOURCES];
+    memcpy(next, w->after, sizeof next);
+    json_t *events = json_array();
+    uint32_t taken = 0;
+    while (taken < w->limit) {
+        int best = -1;
+        for (int i = 0; i < FEED_SOURCES; i++)
+            if (at[i] < w->n[i] &&
+                (best < 0 || w->events[i][at[i]]->recorded_at_us <
+                                 w->events[best][at[best]]->recorded_at_us))
+                best = i;
+        if (best < 0)
+            break;
+        const Hrss__Event *ev = w->events[best][at[best]++];
+        next[best] = ev->seq;
+        taken++;
+        /* a province token reads the events of its own region only */
+        if (!auth_in_scope(&req->who, ev->region))
+            continue;
+        json_t *e = event_to_json(ev, 0);
+        if (e)
+            json_array_append_new(events, e);
+    }
+    bool more = false;
+    for (int i = 0; i < FEED_SOURCES; i++)
+        more = more || at[i] < w->n[i] || (w->pages[i] && w->pages[i]->feed->head > next[i]);
+    char cursor[80];
+    snprintf(cursor, sizeof cursor, "%" PRIu64 ".%" PRIu64 ".%" PRIu64, next[0], next[1],
+             next[2]);
+    http_respond_json(req, 200,
+                      json_pack("{s:o, s:s, s:b}", "events", events, "next", cursor, "more",
+                                more));
+}
+
+static void
+s_feed_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *reply)
+{
+    feed_work_t *w = req->work;
+    if (!reply || reply->body_case != HRSS__REPLY__BODY_FEED) {
+        w->failed = true;
+    } else {
+        /* keep the page until every source has answered */
+        w->pages[part] = upstream_keep(gw);
+        w->events[part] = w->pages[part]->feed->events;
+        w->n[part] = w->pages[part]->feed->n_events;
+    }
+    s_feed_finish(gw, req);
+}
+
+void
+reads_feed(gateway_t *gw, http_req_t *req)
+{
+    feed_work_t *w = calloc(1, sizeof *w);
+    if (!w) {
+        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
+        return;
+    }
+    req->work = w;
+    req->work_free = s_feed_free;
+    const char *after = http_arg(req, "after");
+    if (after && *after && s_parse_cursor(after, w->after)) {
+        s_bad_param(req, "after", "invalid_cursor", "after must be a cursor returned as next");
+        return;
+    }
+    const char *limit = http_arg(req, "limit");
+    w->limit = FEED_DEFAULT_LIMIT;
+    if (limit) {
+        char *end;
+        long v = strtol(limit, &end, 10);
+        if (*end || v < 1 || v > FEED_MAX_LIMIT) {
+            s_bad_param(req, "limit", "invalid_limit", "limit must be from 1 to 10000");
+            return;
+        }
+        w->limit = (uint32_t) v;
+    }
+    w->sending = true;
+    for (int i = 0; i < FEED_SOURCES; i++) {
+        Hrss__FeedRequest f = HRSS__FEED_REQUEST__INIT;
+        f.after = w->after[i];
+        f.limit = w->limit;
+        Hrss__Request msg = HRSS__REQUEST__INIT;
+        msg.body_case = HRSS__REQUEST__BODY_FEED;
+        msg.feed = &f;
+        upstream_call(gw, s_feed_sources[i], &msg, 0, req, i, s_feed_reply);
+    }
+    w->sending = false;
+    s_feed_finish(gw, req);
+}
+
+/* ---- readiness -------------------------------------------------------------------- */
+
+typedef struct {
+    json_t *services;
+    bool all_ready;
+    bool sending;
+} ready_work_t;
+
+static void
+s_ready_free(void *p)
+{
+    ready_work_t *w = p;
+    json_decref(w->services);
+    free(w);
+}
+
+static void
+s_ready_finish(http_req_t *req)
+{
+    ready_work_t *w = req->work;
+    if (w->sending || req->outstanding > 0)
+        return;
+    json_t *out = json_pack("{s:s, s:O}", "status", w->all_ready ? "ready" : "not_ready",
+                            "services", w->services);
+    char *text = json_dumps(out, JSON_COMPACT);
+    json_decref(out);
+    http_respond(req, w->all_ready ? 200 : 503, "application/json", text, text ? strlen(text) : 0);
+}
+
+static void
+s_ready_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *reply)
+{
+    (void) gw;
+    ready_work_t *w = req->work;
+    bool ready = reply && reply->body_case == HRSS__REPLY__BODY_PONG && reply->pong->ready;
+    const char *detail = !reply                                       ? "no answer"
+                         : reply->body_case != HRSS__REPLY__BODY_PONG ? "unexpected reply"
+                         : reply->pong->detail                        ? reply->pong->detail
+                                                                      : "ready";
+    json_object_set_new(w->services, service_name((service_id_t) part),
+                        json_pack("{s:b, s:s}", "ready", ready, "detail", detail));
+    w->all_ready = w->all_ready && ready;
+    s_ready_finish(req);
+}
+
+void
+reads_ready(gateway_t *gw, http_req_t *req)
+{
+    ready_work_t *w = calloc(1, sizeof *w);
+    if (!w) {
+        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
+        return;
+    }
+    req->work = w;
+    req->work_free = s_ready_free;
+    w->services = json_object();
+    w->all_ready = true;
+    bool db_ok = gw->migrated && db_ensure(gateway_db(gw)) == 0;
+    json_object_set_new(w->services, "gateway",
+                        json_pack("{s:b, s:s}", "ready", db_ok, "detail",
+                                  db_ok ? "ready" : "database unavailable"));
+    w->all_ready = db_ok;
+    w->sending = true;
+    for (int s = 0; s < SERVICE_COUNT; s++) {
+        Hrss__Ping ping = HRSS__PING__INIT;
+        Hrss__Request msg = HRSS__REQUEST__INIT;
+        msg.body_case = HRSS__REQUEST__BODY_PING;
+        msg.ping = &ping;
+        upstream_call(gw, (service_id_t) s, &msg, READY_TIMEOUT_MS, req, s, s_ready_reply);
+    }
+    w->sending = false;
+    s_ready_finish(req);
+}

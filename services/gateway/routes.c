@@ -1,0 +1,152 @@
+/* The gateway's routes: method, path pattern, who may call it, handler. */
+#include <stdio.h>
+#include <string.h>
+
+#include "gateway.h"
+#include "timeutil.h"
+
+#define PATH_PARTS_MAX 6
+
+typedef enum { R_HEALTH, R_READY, R_EVENTS, R_PERSON, R_INDICATORS, R_BREAKDOWN, R_SERIES, R_TARGETS, R_FEED } route_id_t;
+
+/* bit per role */
+#define ANYONE 0u
+#define ROLES_ALL ((1u << ROLE_COUNT) - 1)
+#define ROLE_BIT(r) (1u << (r))
+
+typedef struct {
+    route_id_t id;
+    const char *method;
+    const char *pattern;      /* "{x}" matches one path segment */
+    bool needs_auth;
+    unsigned roles;           /* which roles may call it */
+} route_t;
+
+static const route_t s_routes[] = {
+    {R_HEALTH, "GET", "/healthz", false, ANYONE},
+    {R_READY, "GET", "/readyz", false, ANYONE},
+    {R_EVENTS, "POST", "/v1/events", true,
+     ROLE_BIT(ROLE_TOWNSHIP) | ROLE_BIT(ROLE_COUNTY) | ROLE_BIT(ROLE_PROVINCE) |
+         ROLE_BIT(ROLE_ADMIN)},
+    {R_PERSON, "GET", "/v1/persons/{id_number}", true, ROLES_ALL},
+    {R_INDICATORS, "GET", "/v1/indicators", true, ROLES_ALL},
+    {R_BREAKDOWN, "GET", "/v1/indicators/{code}/breakdown", true, ROLES_ALL},
+    {R_SERIES, "GET", "/v1/indicators/{code}/series", true, ROLES_ALL},
+    {R_TARGETS, "PUT", "/v1/targets/{year}/{region}", true, ROLE_BIT(ROLE_ADMIN)},
+    {R_FEED, "GET", "/v1/feed", true, ROLE_BIT(ROLE_PROVINCE) | ROLE_BIT(ROLE_ADMIN)},
+};
+
+/* Splits "/v1/persons/123" into segments in place. */
+static int
+s_split(char *path, char *parts[PATH_PARTS_MAX])
+{
+    int n = 0;
+    for (char *save = NULL, *seg = strtok_r(path, "/", &save); seg;
+         seg = strtok_r(NULL, "/", &save)) {
+        if (n == PATH_PARTS_MAX)
+            return -1;
+        parts[n++] = seg;
+    }
+    return n;
+}
+
+/* Whether `pattern` matches the segments; captures the {x} segments. */
+static bool
+s_match(const char *pattern, char *const *parts, int n, const char *captured[2])
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", pattern);
+    char *pp[PATH_PARTS_MAX];
+    int m = s_split(buf, pp);
+    if (m != n)
+        return false;
+    int c = 0;
+    for (int i = 0; i < n; i++) {
+        if (pp[i][0] == '{') {
+            if (c < 2)
+                captured[c++] = parts[i];
+        } else if (strcmp(pp[i], parts[i]) != 0) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static void
+s_health(http_req_t *req)
+{
+    http_respond_json(req, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+void
+routes_dispatch(gateway_t *gw, http_req_t *req)
+{
+    req->started_ms = req->started_ms ? req->started_ms : monotonic_ms();
+    char path[2048];
+    snprintf(path, sizeof path, "%s", req->url ? req->url : "");
+    char *parts[PATH_PARTS_MAX];
+    int n = s_split(path, parts);
+    const route_t *route = NULL;
+    bool path_known = false;
+    const char *captured[2] = {NULL, NULL};
+    for (size_t i = 0; n >= 0 && i < sizeof s_routes / sizeof *s_routes; i++) {
+        if (!s_match(s_routes[i].pattern, parts, n, captured))
+            continue;
+        path_known = true;
+        if (strcmp(s_routes[i].method, req->method) == 0) {
+            route = &s_routes[i];
+            break;
+        }
+    }
+    if (!route) {
+        if (path_known)
+            http_problem(req, 405, "method_not_allowed", "Method not allowed",
+                         "this path does not accept that method", NULL);
+        else
+            http_problem(req, 404, "not_found", "Not found", "no such route", NULL);
+        return;
+    }
+    req->route = route->pattern;
+    if (req->too_many_args) {
+        http_problem(req, 400, "invalid_request", "Too many query parameters", NULL, NULL);
+        return;
+    }
+    if (route->needs_auth) {
+        if (auth_authenticate(gw, req, &req->who))
+            return;
+        if (!(route->roles & ROLE_BIT(req->who.role))) {
+            http_problem(req, 403, "forbidden", "Forbidden",
+                         "the token's role may not use this route", NULL);
+            return;
+        }
+    }
+    switch (route->id) {
+    case R_HEALTH:
+        s_health(req);
+        break;
+    case R_READY:
+        reads_ready(gw, req);
+        break;
+    case R_EVENTS:
+        events_post(gw, req);
+        break;
+    case R_PERSON:
+        reads_person(gw, req, captured[0]);
+        break;
+    case R_INDICATORS:
+        reads_indicators(gw, req, NULL, NULL);
+        break;
+    case R_BREAKDOWN:
+        reads_indicators(gw, req, captured[0], "breakdown");
+        break;
+    case R_SERIES:
+        reads_indicators(gw, req, captured[0], "series");
+        break;
+    case R_TARGETS:
+        reads_targets_put(gw, req, captured[0], captured[1]);
+        break;
+    case R_FEED:
+        reads_feed(gw, req);
+        break;
+    }
+}

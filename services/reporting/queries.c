@@ -1,0 +1,401 @@
+/* Queries of hrss-reporting: indicator values (plain, breakdown by child
+ * region, monthly series) and annual targets. Each request is one SQL
+ * statement over the facts of one region, which are stored pre-aggregated at
+ * every level of the region tree (feeds.c). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "facts.h"
+#include "indicators.h"
+#include "region.h"
+#include "reporting.h"
+#include "timeutil.h"
+
+#define MAX_CODES 256        /* codes of one query or targets of one put */
+#define MAX_CHILDREN 4096    /* listed children of one division (a province has ~15) */
+#define YEAR_MIN 1900
+#define YEAR_MAX 2199
+
+static region_table_t *s_regions;
+
+int
+reporting_regions_load(void)
+{
+    s_regions = region_table_load(NULL);
+    return s_regions ? 0 : -1;
+}
+
+void
+reporting_regions_free(void)
+{
+    region_table_destroy(&s_regions);
+}
+
+static int
+s_unavailable(service_t *svc, Hrss__Reply *reply, arena_t *arena)
+{
+    return service_fail(reply, arena, "unavailable", db_error(service_db(svc)), true);
+}
+
+/* The first month a value of `ind` sums from, for a period ending in
+ * `period`: January of its year for flows, the beginning of time for stocks.
+ * Rates have no facts of their own (yet): they read 0 either way. */
+static int
+s_first_month(const indicator_t *ind, int period)
+{
+    return ind->kind == INDICATOR_STOCK ? 0 : period / 100 * 100 + 1;
+}
+
+static Hrss__IndicatorValue **
+s_values_new(arena_t *arena, size_t n)
+{
+    Hrss__IndicatorValue **out = arena_alloc(arena, (n ? n : 1) * sizeof *out);
+    Hrss__IndicatorValue *slots = arena_alloc(arena, (n ? n : 1) * sizeof *slots);
+    if (!out || !slots)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        hrss__indicator_value__init(&slots[i]);
+        out[i] = &slots[i];
+    }
+    return out;
+}
+
+static void
+s_target(Hrss__IndicatorValue *v, const PGresult *res, int row, int col)
+{
+    if (PQgetisnull(res, row, col))
+        return;
+    v->has_target = 1;
+    v->target = db_get_int64(res, row, col);
+}
+
+/* ---- plain: every requested code for one region --------------------------- */
+
+static int
+s_plain(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t **inds, size_t n,
+        int period, Hrss__IndicatorReply *out, Hrss__Reply *reply, arena_t *arena)
+{
+    const char **codes = arena_alloc(arena, (n ? n : 1) * sizeof *codes);
+    char *firsts = arena_alloc(arena, n * 12 + 3);
+    if (!codes || !firsts)
+        return -1;
+    size_t len = 0;
+    firsts[len++] = '{';
+    for (size_t i = 0; i < n; i++) {
+        codes[i] = inds[i]->code;
+        len += (size_t) sprintf(firsts + len, "%s%d", i ? "," : "", s_first_month(inds[i], period));
+    }
+    strcpy(firsts + len, "}");
+    size_t need = text_array_literal(NULL, 0, codes, n) + 1;
+    char *code_list = arena_alloc(arena, need);
+    if (!code_list)
+        return -1;
+    text_array_literal(code_list, need, codes, n);
+    char period_s[16], year_s[16];
+    snprintf(period_s, sizeof period_s, "%d", period);
+    snprintf(year_s, sizeof year_s, "%d", period / 100);
+    const char *values[] = {code_list, firsts, q->region, period_s, year_s};
+    PGresult *res = db_prepared(
+        service_db(svc), "indicators_plain",
+        "SELECT coalesce((SELECT sum(f.value) FROM facts f"
+        "                 WHERE f.code = c.code AND f.region = $3::char(12)"
+        "                   AND f.month BETWEEN c.first AND $4::int), 0)::bigint,"
+        "       t.value"
+        " FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS c(code, first, ord)"
+        " LEFT JOIN targets t ON t.year = $5::int AND t.region = $3::char(12)"
+        "  AND t.code = c.code"
+        " ORDER BY c.ord",
+        5, values, NULL, NULL);
+    if (!res)
+        return s_unavailable(svc, reply, arena);
+    size_t rows = (size_t) PQntuples(res);
+    out->values = s_values_new(arena, rows);
+    if (!out->values) {
+        PQclear(res);
+        return -1;
+    }
+    out->n_values = rows < n ? rows : n;   /* one row per code, by construction */
+    for (size_t i = 0; i < out->n_values; i++) {
+        Hrss__IndicatorValue *v = out->values[i];
+        v->code = (char *) codes[i];
+        v->value = db_get_int64(res, (int) i, 0);
+        s_target(v, res, (int) i, 1);
+    }
+    PQclear(res);
+    return 0;
+}
+
+/* ---- breakdown: one code for each direct child region --------------------- */
+
+static int
+s_breakdown(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t *ind, int period,
+            Hrss__IndicatorReply *out, Hrss__Reply *reply, arena_t *arena)
+{
+    char period_s[16], year_s[16], first_s[16];
+    snprintf(period_s, sizeof period_s, "%d", period);
+    snprintf(year_s, sizeof year_s, "%d", period / 100);
+    snprintf(first_s, sizeof first_s, "%d", s_first_month(ind, period));
+    PGresult *res;
+    if (region_level(q->region) == REGION_TOWNSHIP) {
+        /* Villages are not in the region table: a township's children are
+         * the villages that have facts (or targets) under it. */
+        char lo[REGION_LEN + 1], hi[REGION_LEN + 1];
+        snprintf(lo, sizeof lo, "%.9s001", q->region);
+        snprintf(hi, sizeof hi, "%.9s999", q->region);
+        const char *values[] = {ind->code, lo, hi, first_s, period_s, year_s};
+        res = db_prepared(
+            service_db(svc), "indicators_breakdown_villages",
+            "SELECT c.region,"
+            "       coalesce((SELECT sum(f.value) FROM facts f"
+            "                 WHERE f.code = $1 AND f.region = c.region"
+            "                   AND f.month BETWEEN $4::int AND $5::int), 0)::bigint,"
+            "       t.value"
+            " FROM (SELECT region FROM facts"
+            "        WHERE region BETWEEN $2::char(12) AND $3::char(12)"
+            "          AND substr(region, 10, 3) <> '000'"
+            "       UNION"
+            "       SELECT region FROM targets"
+            "        WHERE year = $6::int AND code = $1"
+            "          AND region BETWEEN $2::char(12) AND $3::char(12)) c"
+            " LEFT JOIN targets t ON t.year = $6::int AND t.region = c.region AND t.code = $1"
+            " ORDER BY c.region",
+            6, values, NULL, NULL);
+    } else {
+        size_t total = region_children(s_regions, q->region, NULL, 0);
+        if (total > MAX_CHILDREN)
+            total = MAX_CHILDREN;
+        char(*children)[REGION_LEN + 1] =
+            arena_alloc(arena, (total ? total : 1) * sizeof *children);
+        const char **list = arena_alloc(arena, (total ? total : 1) * sizeof *list);
+        if (!children || !list)
+            return -1;
+        size_t n = region_children(s_regions, q->region, children, total);
+        for (size_t i = 0; i < n; i++)
+            list[i] = children[i];
+        size_t need = text_array_literal(NULL, 0, list, n) + 1;
+        char *region_list = arena_alloc(arena, need);
+        if (!region_list)
+            return -1;
+        text_array_literal(region_list, need, list, n);
+        const char *values[] = {ind->code, region_list, first_s, period_s, year_s};
+        res = db_prepared(
+            service_db(svc), "indicators_breakdown",
+            "SELECT c.region,"
+            "       coalesce((SELECT sum(f.value) FROM facts f"
+            "                 WHERE f.code = $1 AND f.region = c.region"
+            "                   AND f.month BETWEEN $3::int AND $4::int), 0)::bigint,"
+            "       t.value"
+            " FROM unnest($2::char(12)[]) WITH ORDINALITY AS c(region, ord)"
+            " LEFT JOIN targets t ON t.year = $5::int AND t.region = c.region AND t.code = $1"
+            " ORDER BY c.ord",
+            5, values, NULL, NULL);
+    }
+    if (!res)
+        return s_unavailable(svc, reply, arena);
+    size_t rows = (size_t) PQntuples(res);
+    out->values = s_values_new(arena, rows);
+    if (!out->values) {
+        PQclear(res);
+        return -1;
+    }
+    out->n_values = rows;
+    for (size_t i = 0; i < rows; i++) {
+        Hrss__IndicatorValue *v = out->values[i];
+        v->code = (char *) ind->code;
+        v->region = arena_strdup(arena, PQgetvalue(res, (int) i, 0));
+        v->value = db_get_int64(res, (int) i, 1);
+        s_target(v, res, (int) i, 2);
+        if (!v->region) {
+            PQclear(res);
+            return -1;
+        }
+    }
+    PQclear(res);
+    return 0;
+}
+
+/* ---- series: one code, the twelve months of the period's year -------------- */
+
+static int
+s_series(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t *ind, int period,
+         Hrss__IndicatorReply *out, Hrss__Reply *reply, arena_t *arena)
+{
+    char january[16];
+    snprintf(january, sizeof january, "%d", period / 100 * 100 + 1);
+    /* A flow's month stands alone; a stock's month ends with everything before it. */
+    const char *flow = ind->kind == INDICATOR_STOCK ? "f" : "t";
+    const char *values[] = {ind->code, q->region, january, flow};
+    PGresult *res = db_prepared(
+        service_db(svc), "indicators_series",
+        "SELECT m.month,"
+        "       coalesce((SELECT sum(f.value) FROM facts f"
+        "                 WHERE f.code = $1 AND f.region = $2::char(12)"
+        "                   AND f.month BETWEEN CASE WHEN $4::bool THEN m.month ELSE 0 END"
+        "                                   AND m.month), 0)::bigint"
+        " FROM generate_series($3::int, $3::int + 11) AS m(month)"
+        " ORDER BY m.month",
+        4, values, NULL, NULL);
+    if (!res)
+        return s_unavailable(svc, reply, arena);
+    size_t rows = (size_t) PQntuples(res);
+    out->values = s_values_new(arena, rows);
+    if (!out->values) {
+        PQclear(res);
+        return -1;
+    }
+    out->n_values = rows;
+    for (size_t i = 0; i < rows; i++) {
+        Hrss__IndicatorValue *v = out->values[i];
+        char month[8];
+        v->code = (char *) ind->code;
+        v->period = arena_strdup(arena, format_period((int) db_get_int64(res, (int) i, 0), month));
+        v->value = db_get_int64(res, (int) i, 1);
+        if (!v->period) {
+            PQclear(res);
+            return -1;
+        }
+    }
+    PQclear(res);
+    return 0;
+}
+
+/* ---- requests ----------------------------------------------------------------- */
+
+/* The catalog entries of `codes`, or every computed indicator when empty.
+ * Returns the count, or -1 after filling a Failure. */
+static long
+s_resolve_codes(char **codes, size_t n, const indicator_t **out, Hrss__Reply *reply,
+                arena_t *arena)
+{
+    if (n == 0) {
+        size_t total;
+        const indicator_t *all = indicator_all(&total);
+        size_t k = 0;
+        for (size_t i = 0; i < total && k < MAX_CODES; i++)
+            if (all[i].computed)
+                out[k++] = &all[i];
+        return (long) k;
+    }
+    if (n > MAX_CODES) {
+        service_fail(reply, arena, "invalid_query", "too many indicator codes", false);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        out[i] = indicator_find(codes[i]);
+        if (!out[i]) {
+            service_fail(reply, arena, "unknown_indicator",
+                         arena_printf(arena, "unknown indicator %.64s", codes[i]), false);
+            return -1;
+        }
+    }
+    return (long) n;
+}
+
+int
+reporting_on_indicators(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
+                        arena_t *arena)
+{
+    const Hrss__IndicatorQuery *q = req->indicators;
+    int period;
+    if (region_level(q->region) < REGION_NATION)
+        return service_fail(reply, arena, "invalid_region", "region must be 12 digits", false);
+    if (period_parse(q->period, strlen(q->period), &period) || period / 100 < YEAR_MIN ||
+        period / 100 > YEAR_MAX)
+        return service_fail(reply, arena, "invalid_period", "period must be YYYY-MM", false);
+    if (q->breakdown && q->series)
+        return service_fail(reply, arena, "invalid_query",
+                            "breakdown and series cannot be asked together", false);
+    if ((q->breakdown || q->series) && q->n_codes != 1)
+        return service_fail(reply, arena, "invalid_query",
+                            "a breakdown or a series is of exactly one indicator", false);
+    const indicator_t **inds = arena_alloc(arena, MAX_CODES * sizeof *inds);
+    Hrss__IndicatorReply *out = arena_alloc(arena, sizeof *out);
+    if (!inds || !out)
+        return -1;
+    long n = s_resolve_codes(q->codes, q->n_codes, inds, reply, arena);
+    if (n < 0)
+        return 0;
+    hrss__indicator_reply__init(out);
+    out->region = arena_strdup(arena, q->region);
+    out->period = arena_strdup(arena, q->period);
+    if (!out->region || !out->period)
+        return -1;
+
+    int rc;
+    if (q->breakdown)
+        rc = s_breakdown(svc, q, inds[0], period, out, reply, arena);
+    else if (q->series)
+        rc = s_series(svc, q, inds[0], period, out, reply, arena);
+    else
+        rc = s_plain(svc, q, inds, (size_t) n, period, out, reply, arena);
+    if (rc || reply->body_case == HRSS__REPLY__BODY_FAILURE)
+        return rc;
+    reply->body_case = HRSS__REPLY__BODY_INDICATORS;
+    reply->indicators = out;
+    return 0;
+}
+
+int
+reporting_on_targets(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply, arena_t *arena)
+{
+    const Hrss__TargetsPut *put = req->targets;
+    size_t n = put->n_targets;
+    if (put->year < YEAR_MIN || put->year > YEAR_MAX)
+        return service_fail(reply, arena, "invalid_year", "year out of range", false);
+    if (region_level(put->region) < REGION_NATION)
+        return service_fail(reply, arena, "invalid_region", "region must be 12 digits", false);
+    if (n > MAX_CODES)
+        return service_fail(reply, arena, "invalid_query", "too many targets", false);
+    const char **codes = arena_alloc(arena, (n ? n : 1) * sizeof *codes);
+    char *amounts = arena_alloc(arena, n * 21 + 3);
+    if (!codes || !amounts)
+        return -1;
+    size_t len = 0;
+    amounts[len++] = '{';
+    for (size_t i = 0; i < n; i++) {
+        const Hrss__IndicatorValue *t = put->targets[i];
+        const indicator_t *ind = indicator_find(t->code);
+        if (!ind)
+            return service_fail(reply, arena, "unknown_indicator",
+                                arena_printf(arena, "unknown indicator %.64s", t->code), false);
+        if (t->value < 0)
+            return service_fail(reply, arena, "invalid_target",
+                                arena_printf(arena, "target of %s is negative", ind->code),
+                                false);
+        codes[i] = ind->code;
+        len += (size_t) sprintf(amounts + len, "%s%" PRId64, i ? "," : "", t->value);
+    }
+    strcpy(amounts + len, "}");
+    size_t need = text_array_literal(NULL, 0, codes, n) + 1;
+    char *code_list = arena_alloc(arena, need);
+    if (!code_list)
+        return -1;
+    text_array_literal(code_list, need, codes, n);
+    char year[16];
+    snprintf(year, sizeof year, "%d", put->year);
+    const char *values[] = {year, put->region, code_list, amounts};
+    /* One statement: all targets are stored or none. A code given twice
+     * keeps its last value. */
+    PGresult *res = db_prepared(
+        service_db(svc), "targets_put",
+        "INSERT INTO targets (year, region, code, value)"
+        " SELECT DISTINCT ON (u.code) $1::int, $2::char(12), u.code, u.value"
+        " FROM unnest($3::text[], $4::bigint[]) WITH ORDINALITY AS u(code, value, ord)"
+        " ORDER BY u.code, u.ord DESC"
+        " ON CONFLICT (year, region, code) DO UPDATE SET value = EXCLUDED.value",
+        4, values, NULL, NULL);
+    if (!res)
+        return s_unavailable(svc, reply, arena);
+    uint32_t stored = (uint32_t) strtoul(PQcmdTuples(res), NULL, 10);
+    PQclear(res);
+    Hrss__TargetsReply *out = arena_alloc(arena, sizeof *out);
+    if (!out)
+        return -1;
+    hrss__targets_reply__init(out);
+    out->stored = stored;
+    reply->body_case = HRSS__REPLY__BODY_TARGETS;
+    reply->targets = out;
+    return 0;
+}

@@ -1,0 +1,25 @@
+/* hrss-reporting: the read model of the bureau's figures (统计), built only
+ * from the other services' feeds: indicator facts by region and month, rolled
+ * up the region tree, annual targets, and the small copies of persons and
+ * enrollments it needs to tell how a stock changes. */
+#ifndef HRSS_REPORTING_H
+#define HRSS_REPORTING_H
+
+#include "service.h"
+
+/* feeds.c: handlers of the feeds reporting consumes. */
+extern const feed_handler_t reporting_employment_feed[];
+extern const feed_handler_t reporting_insurance_feed[];
+extern const feed_handler_t reporting_arrears_feed[];
+
+/* queries.c: the region table the breakdowns walk, loaded once at start
+ * ($HRSS_DATA_DIR); 0, or -1 when it cannot be loaded. */
+int reporting_regions_load(void);
+void reporting_regions_free(void);
+
+int reporting_on_indicators(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
+                            arena_t *arena);
+int reporting_on_targets(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
+                         arena_t *arena);
+
+#endif

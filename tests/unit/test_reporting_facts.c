@@ -1,0 +1,142 @@
+/* Unit tests for services/reporting/facts.c: how the deltas of one feed event
+ * roll up the region tree into one upsert. The module is compiled in here
+ * directly (it needs nothing of the daemon but region.h from hrss_common).
+ * Codes used: 433123 凤凰县 (湘西州 4331, 湖南 43) with its township 101 and
+ * villages 001/002; 441900 东莞市, whose city and county codes coincide. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../services/reporting/facts.c"
+
+static const fact_t *
+s_get(const facts_batch_t *b, const char *code, const char *region)
+{
+    for (size_t i = 0; i < b->n; i++)
+        if (strcmp(b->items[i].code, code) == 0 && strcmp(b->items[i].region, region) == 0)
+            return &b->items[i];
+    return NULL;
+}
+
+static void
+test_village_rolls_up_to_province(void **state)
+{
+    (void) state;
+    facts_batch_t b;
+    facts_batch_init(&b);
+    assert_int_equal(facts_batch_add(&b, "emp.labor_force", "433123101001", 1), 0);
+    assert_int_equal(facts_batch_count(&b), 5);
+    const char *chain[] = {"433123101001", "433123101000", "433123000000", "433100000000",
+                           "430000000000"};
+    for (size_t i = 0; i < 5; i++) {
+        const fact_t *f = s_get(&b, "emp.labor_force", chain[i]);
+        assert_non_null(f);
+        assert_int_equal(f->delta, 1);
+    }
+}
+
+static void
+test_county_city_counted_once(void **state)
+{
+    (void) state;
+    facts_batch_t b;
+    facts_batch_init(&b);
+    /* 441900 is both the city and the county: four levels, not five. */
+    assert_int_equal(facts_batch_add(&b, "emp.labor_force", "441900003001", 1), 0);
+    assert_int_equal(facts_batch_count(&b), 4);
+    assert_non_null(s_get(&b, "emp.labor_force", "441900000000"));
+    assert_non_null(s_get(&b, "emp.labor_force", "440000000000"));
+}
+
+static void
+test_move_within_township_cancels_above(void **state)
+{
+    (void) state;
+    facts_batch_t b;
+    facts_batch_init(&b);
+    assert_int_equal(facts_batch_add(&b, "emp.labor_force", "433123101001", -1), 0);
+    assert_int_equal(facts_batch_add(&b, "emp.labor_force", "433123101002", 1), 0);
+    /* Only the two villages change; the literals skip the cancelled levels. */
+    assert_int_equal(facts_batch_count(&b), 2);
+    char codes[FACTS_LITERAL_MAX], regions[FACTS_LITERAL_MAX], deltas[FACTS_LITERAL_MAX];
+    assert_int_equal(facts_batch_literals(&b, codes, regions, deltas, sizeof codes), 0);
+    assert_string_equal(codes, "{\"emp.labor_force\",\"emp.labor_force\"}");
+    assert_string_equal(regions, "{\"433123101001\",\"433123101002\"}");
+    assert_string_equal(deltas, "{-1,1}");
+}
+
+static void
+test_codes_kept_apart(void **state)
+{
+    (void) state;
+    facts_batch_t b;
+    facts_batch_init(&b);
+    assert_int_equal(facts_batch_add(&b, "emp.reemployed_unemployed", "433123101001", 1), 0);
+    assert_int_equal(facts_batch_add(&b, "emp.registered_unemployed", "433123102003", -1), 0);
+    assert_int_equal(facts_batch_count(&b), 10);
+    assert_int_equal(s_get(&b, "emp.reemployed_unemployed", "433123000000")->delta, 1);
+    assert_int_equal(s_get(&b, "emp.registered_unemployed", "433123000000")->delta, -1);
+}
+
+static void
+test_rejects_bad_input_unchanged(void **state)
+{
+    (void) state;
+    facts_batch_t b;
+    facts_batch_init(&b);
+    assert_int_equal(facts_batch_add(&b, "emp.labor_force", "43312310100", 1), -1);
+    assert_int_equal(facts_batch_add(&b, "emp.labor_force", "43312310100x", 1), -1);
+    char code[FACTS_CODE_MAX + 1];
+    memset(code, 'a', FACTS_CODE_MAX);
+    code[FACTS_CODE_MAX] = '\0';
+    assert_int_equal(facts_batch_add(&b, code, "433123101001", 1), -1);
+    assert_int_equal(b.n, 0);
+
+    /* Full: twelve codes of five levels fill 60 of 64; the thirteenth does not
+     * fit and leaves the batch as it was. */
+    for (int i = 0; i < 12; i++) {
+        char c[16];
+        snprintf(c, sizeof c, "code.%d", i);
+        assert_int_equal(facts_batch_add(&b, c, "433123101001", 1), 0);
+    }
+    assert_int_equal(facts_batch_add(&b, "code.12", "433123101001", 1), -1);
+    assert_int_equal(b.n, 60);
+    /* ...while a code already present still merges. */
+    assert_int_equal(facts_batch_add(&b, "code.0", "433123101001", 1), 0);
+    assert_int_equal(s_get(&b, "code.0", "430000000000")->delta, 2);
+}
+
+static void
+test_text_array_literal_escapes(void **state)
+{
+    (void) state;
+    const char *items[] = {"hard_to_employ", "a\"b", "c\\d", ""};
+    char buf[64];
+    size_t need = text_array_literal(buf, sizeof buf, items, 4);
+    assert_string_equal(buf, "{\"hard_to_employ\",\"a\\\"b\",\"c\\\\d\",\"\"}");
+    assert_int_equal(need, strlen(buf));
+    assert_int_equal(text_array_literal(NULL, 0, items, 0), 2);
+    char small[8];
+    /* Like snprintf: truncated, terminated, and the full length returned. */
+    assert_int_equal(text_array_literal(small, sizeof small, items, 1),
+                     strlen("{\"hard_to_employ\"}"));
+    assert_int_equal(strlen(small), sizeof small - 1);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_village_rolls_up_to_province),
+        cmocka_unit_test(test_county_city_counted_once),
+        cmocka_unit_test(test_move_within_township_cancels_above),
+        cmocka_unit_test(test_codes_kept_apart),
+        cmocka_unit_test(test_rejects_bad_input_unchanged),
+        cmocka_unit_test(test_text_array_literal_escapes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
