@@ -131,9 +131,18 @@ s_access(void *cls, struct MHD_Connection *conn, const char *url, const char *me
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (req->body_len + n > BODY_MAX)
-            return s_answer_now(conn, req, 413, "body_too_large", "Request body too large",
-                                "the body exceeds 4 MiB");
+        if (req->body_too_large)
+            return MHD_YES;
+        if (req->body_len + n > BODY_MAX) {
+            /* libmicrohttpd cannot answer in the middle of an upload: stop
+             * keeping it, discard the rest, answer 413 once it has ended.
+             * (With a Content-Length the refusal comes before any byte.) */
+            req->body_too_large = true;
+            free(req->body);
+            req->body = NULL;
+            req->body_len = req->body_cap = 0;
+            return MHD_YES;
+        }
         if (req->body_len + n + 1 > req->body_cap) {
             size_t cap = req->body_cap ? req->body_cap : 16384;
             while (cap < req->body_len + n + 1)
@@ -150,6 +159,9 @@ s_access(void *cls, struct MHD_Connection *conn, const char *url, const char *me
         return MHD_YES;
     }
     /* The request is complete. */
+    if (req->body_too_large)
+        return s_answer_now(conn, req, 413, "body_too_large", "Request body too large",
+                            "the body exceeds 4 MiB");
     if (req->response)
         return s_queue_response(conn, req);
     if (req->queued)
