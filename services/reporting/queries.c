@@ -140,21 +140,30 @@ s_breakdown(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t *in
     PGresult *res;
     if (region_level(q->region) == REGION_TOWNSHIP) {
         /* Villages are not in the region table: a township's children are
-         * the villages that have facts (or targets) under it. */
+         * the villages that have facts (or targets) under it. The recursive
+         * part walks facts_villages once per village (a loose index scan)
+         * instead of reading every fact of the township. */
         char lo[REGION_LEN + 1], hi[REGION_LEN + 1];
         snprintf(lo, sizeof lo, "%.9s001", q->region);
         snprintf(hi, sizeof hi, "%.9s999", q->region);
         const char *values[] = {ind->code, lo, hi, first_s, period_s, year_s};
         res = db_prepared(
             service_db(svc), "indicators_breakdown_villages",
-            "SELECT c.region,"
+            "WITH RECURSIVE v(region) AS ("
+            "   SELECT min(region) FROM facts"
+            "    WHERE region BETWEEN $2::char(12) AND $3::char(12)"
+            "      AND substr(region, 10, 3) <> '000'"
+            "   UNION ALL"
+            "   SELECT (SELECT min(f.region) FROM facts f"
+            "            WHERE f.region > v.region AND f.region <= $3::char(12)"
+            "              AND substr(f.region, 10, 3) <> '000')"
+            "   FROM v WHERE v.region IS NOT NULL)"
+            " SELECT c.region,"
             "       coalesce((SELECT sum(f.value) FROM facts f"
             "                 WHERE f.code = $1 AND f.region = c.region"
             "                   AND f.month BETWEEN $4::int AND $5::int), 0)::bigint,"
             "       t.value"
-            " FROM (SELECT region FROM facts"
-            "        WHERE region BETWEEN $2::char(12) AND $3::char(12)"
-            "          AND substr(region, 10, 3) <> '000'"
+            " FROM (SELECT region FROM v WHERE region IS NOT NULL"
             "       UNION"
             "       SELECT region FROM targets"
             "        WHERE year = $6::int AND code = $1"

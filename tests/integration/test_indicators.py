@@ -1,0 +1,180 @@
+"""Indicators after a known set of events equal hand-computed values:
+month boundaries in UTC+8, rollup from villages to county and province,
+stocks across months, targets, breakdown and series. Uses the county 花垣县
+(433124), which no other test writes to: run it on a fresh stack (as
+./deploy/local.sh test does)."""
+
+import random
+import unittest
+
+import hrss_client as h
+
+COUNTY = "433124000000"
+T1 = "433124102000"        # 龙潭镇
+T2 = "433124103000"        # 民乐镇
+V1 = "433124102001"
+V2 = "433124102002"
+V3 = "433124103007"
+
+
+def reg(idn, region, at, categories=()):
+    return h.event("employment.person_registered", region, at,
+                   {"id_number": idn, "name": "测试", "household": "rural",
+                    "categories": list(categories)})
+
+
+def unemployed(idn, region, at):
+    return h.event("employment.unemployment_registered", region, at,
+                   {"id_number": idn, "registered_on": at[:10]})
+
+
+def employed(idn, region, at, kind="urban_new"):
+    return h.event("employment.employed", region, at,
+                   {"id_number": idn, "kind": kind, "location": "in_county",
+                    "started_on": at[:10]})
+
+
+def values(token, region, period):
+    return {code: row["value"] for code, row in h.indicators(token, region, period).items()}
+
+
+class IndicatorsTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        h.wait_ready()
+        cls.admin = h.admin_token()
+        cls.county = h.make_token("county", "433124")
+        base = random.randrange(0, 13_000_000)
+        p = [h.id_number(base + i) for i in range(6)]
+        cls.p = p
+        # Year 2021 only, in a county of its own: every figure below is
+        # computed by hand from these events.
+        events = [
+            # November 2021 (CST)
+            reg(p[0], V1, "2021-11-03T10:00:00+08:00", ["hard_to_employ"]),
+            reg(p[1], V1, "2021-11-04T10:00:00+08:00"),
+            reg(p[2], V2, "2021-11-05T10:00:00+08:00"),
+            unemployed(p[0], V1, "2021-11-10T10:00:00+08:00"),
+            unemployed(p[1], V1, "2021-11-10T11:00:00+08:00"),
+            # 2021-11-30T16:30Z is 2021-12-01 00:30 CST: December
+            employed(p[0], V1, "2021-11-30T16:30:00Z"),
+            # 2021-11-30T15:59:59Z is still November in CST
+            employed(p[2], V2, "2021-11-30T15:59:59Z"),
+            # December 2021
+            reg(p[3], V3, "2021-12-02T10:00:00+08:00"),
+            employed(p[1], V1, "2021-12-03T10:00:00+08:00", kind="flexible"),
+            unemployed(p[3], V3, "2021-12-04T10:00:00+08:00"),
+            h.event("insurance.enrolled", V1, "2021-12-05T10:00:00+08:00",
+                    {"id_number": p[0], "scheme": "enterprise_pension",
+                     "enrolled_on": "2021-12-05"}),
+            h.event("insurance.enrolled", V3, "2021-12-05T10:00:00+08:00",
+                    {"id_number": p[3], "scheme": "enterprise_pension",
+                     "enrolled_on": "2021-12-05"}),
+            h.event("insurance.death_reported", V3, "2021-12-20T10:00:00+08:00",
+                    {"id_number": p[3], "died_on": "2021-12-18"}),
+        ]
+        results = h.post_events(cls.county, events)
+        assert all(r["status"] == "accepted" for r in results), results
+        # reporting learns through the feeds: wait until it has everything
+        h.wait_until(lambda: values(cls.admin, COUNTY, "2021-12")["ins.deaths_reported"] == 1
+                     and values(cls.admin, COUNTY, "2021-12")["emp.labor_force"] == 3,
+                     timeout=30, what="reporting to catch up")
+
+    def test_november_in_cst(self):
+        v = values(self.county, COUNTY, "2021-11")
+        self.assertEqual(v["emp.labor_force"], 3)
+        self.assertEqual(v["emp.urban_new_jobs"], 1)          # p2 at 23:59:59 CST
+        self.assertEqual(v["emp.registered_unemployed"], 2)   # p0, p1
+        self.assertEqual(v["emp.reemployed_unemployed"], 0)   # p2 was never unemployed
+
+    def test_december_cumulative_in_cst(self):
+        v = values(self.county, COUNTY, "2021-12")
+        self.assertEqual(v["emp.urban_new_jobs"], 2)           # p2 (Nov) + p0 (Dec)
+        self.assertEqual(v["emp.reemployed_unemployed"], 2)    # p0, p1
+        self.assertEqual(v["emp.reemployed_hard_to_employ"], 1)  # p0
+        # p3 registered, then died: leaves the labor force and unemployment
+        self.assertEqual(v["emp.labor_force"], 3)
+        self.assertEqual(v["emp.registered_unemployed"], 0)
+        self.assertEqual(v["ins.enrolled.enterprise_pension"], 1)
+        self.assertEqual(v["ins.deaths_reported"], 1)
+
+    def test_next_year_flows_restart_stocks_carry(self):
+        v = values(self.county, COUNTY, "2022-01")
+        self.assertEqual(v["emp.urban_new_jobs"], 0)
+        self.assertEqual(v["emp.labor_force"], 3)
+
+    def test_rollup_levels(self):
+        self.assertEqual(values(self.county, T1, "2021-12")["emp.labor_force"], 3)  # V1, V2
+        self.assertEqual(values(self.county, V2, "2021-12")["emp.labor_force"], 1)
+        self.assertEqual(values(self.county, "433124103", "2021-11")["emp.labor_force"], 0)
+        self.assertEqual(values(self.county, "433124103", "2021-12")["emp.labor_force"], 0)
+        # the province includes this county (and perhaps others: at least ours)
+        self.assertGreaterEqual(values(self.admin, "43", "2021-12")["emp.urban_new_jobs"], 2)
+        # short forms name the same region
+        self.assertEqual(values(self.county, "433124", "2021-12"),
+                         values(self.county, COUNTY, "2021-12"))
+
+    def test_targets_and_completion(self):
+        r = h.request("PUT", "/v1/targets/2021/433124", self.admin,
+                      {"emp.urban_new_jobs": 4, "emp.reemployed_unemployed": 3})
+        self.assertEqual(r.status, 200, r.body)
+        rows = h.indicators(self.county, COUNTY, "2021-12")
+        self.assertEqual(rows["emp.urban_new_jobs"]["target"], 4)
+        self.assertAlmostEqual(rows["emp.urban_new_jobs"]["completion"], 0.5)
+        self.assertAlmostEqual(rows["emp.reemployed_unemployed"]["completion"], 0.6667, places=4)
+        self.assertNotIn("target", rows["emp.labor_force"])
+        # targets are an admin's: a county token may not set them
+        self.assertEqual(h.request("PUT", "/v1/targets/2021/433124", self.county,
+                                   {"emp.urban_new_jobs": 1}).status, 403)
+        bad = h.request("PUT", "/v1/targets/2021/433124", self.admin,
+                        {"emp.no_such_indicator": 1, "emp.urban_new_jobs": 1.5})
+        self.assertEqual(bad.status, 400)
+        fields = {e["field"]: e["code"] for e in bad.json()["errors"]}
+        self.assertEqual(fields, {"emp.no_such_indicator": "unknown_indicator",
+                                  "emp.urban_new_jobs": "invalid_value"})
+        # the refused request changed nothing
+        rows = h.indicators(self.county, COUNTY, "2021-12")
+        self.assertEqual(rows["emp.urban_new_jobs"]["target"], 4)
+
+    def test_breakdown_by_township(self):
+        r = h.request("GET", "/v1/indicators/emp.labor_force/breakdown?region=433124&period=2021-12",
+                      self.county)
+        self.assertEqual(r.status, 200, r.body)
+        rows = {row["region"]: row for row in r.json()["breakdown"]}
+        self.assertEqual(rows[T1]["value"], 3)
+        self.assertEqual(rows[T1]["name"], "龙潭镇")
+        self.assertEqual(rows[T2]["value"], 0)
+        self.assertEqual(sum(row["value"] for row in rows.values()), 3)
+
+    def test_series_by_month(self):
+        r = h.request("GET", "/v1/indicators/emp.urban_new_jobs/series?region=433124&year=2021",
+                      self.county)
+        self.assertEqual(r.status, 200, r.body)
+        series = {row["period"]: row["value"] for row in r.json()["series"]}
+        self.assertEqual(len(series), 12)
+        self.assertEqual(series["2021-11"], 1)
+        self.assertEqual(series["2021-12"], 1)
+        self.assertEqual(series["2021-10"], 0)
+        stock = h.request("GET", "/v1/indicators/emp.labor_force/series?region=433124&year=2021",
+                          self.county).json()["series"]
+        self.assertEqual([row["value"] for row in stock][9:], [0, 3, 3])
+
+    def test_read_scope_and_parameters(self):
+        township = h.make_token("township", "433124102")
+        self.assertEqual(h.request("GET", "/v1/indicators?region=433124&period=2021-12",
+                                   township).status, 403)
+        self.assertEqual(h.request("GET", "/v1/indicators?region=433123&period=2021-12",
+                                   self.county).status, 403)
+        self.assertEqual(h.request("GET", "/v1/indicators?region=433124102&period=2021-12",
+                                   township).status, 200)
+        for q in ("region=433124&period=2021-13", "region=4331249&period=2021-12",
+                  "region=433199&period=2021-12"):
+            r = h.request("GET", "/v1/indicators?" + q, self.county)
+            self.assertEqual(r.status, 400, q)
+            self.assertEqual(r.headers["Content-Type"], "application/problem+json")
+        self.assertEqual(h.request("GET", "/v1/indicators/emp.nope/series?year=2021",
+                                   self.county).status, 404)
+
+
+if __name__ == "__main__":
+    unittest.main()
