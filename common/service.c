@@ -16,7 +16,8 @@
 #include "wire.h"
 
 #define TICK_MS 1000             /* periodic work: reconnect, poll feeds */
-#define FEED_PAGE 1000           /* events a consumer asks for at once */
+#define FEED_PAGE 250            /* events a consumer applies per transaction: small enough
+                                  * that queries interleave while it catches up */
 #define FEED_LIMIT_MAX 10000     /* CONTRACT.md: GET /v1/feed limit */
 #define FEED_TIMEOUT_MS 5000     /* a feed request unanswered this long is re-sent */
 #define MAX_CONSUMERS 8

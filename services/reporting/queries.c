@@ -272,6 +272,24 @@ s_series(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t *ind, 
 
 /* ---- requests ----------------------------------------------------------------- */
 
+/* The failure code when `region` is no 12-digit code or is the nation,
+ * which is a scope and not a region (region_check says the same; facts roll
+ * up to provinces only), else NULL. */
+static const char *
+s_region_problem(const char *region, const char **message)
+{
+    switch (region_level(region)) {
+    case REGION_INVALID:
+        *message = "region must be 12 digits";
+        return "invalid_region";
+    case REGION_NATION:
+        *message = "the nation is a scope, not a region: ask for a province";
+        return "unknown_region";
+    default:
+        return NULL;
+    }
+}
+
 /* The catalog entries of `codes`, or every computed indicator when empty.
  * Returns the count, or -1 after filling a Failure. */
 static long
@@ -308,8 +326,9 @@ reporting_on_indicators(service_t *svc, const Hrss__Request *req, Hrss__Reply *r
 {
     const Hrss__IndicatorQuery *q = req->indicators;
     int period;
-    if (region_level(q->region) < REGION_NATION)
-        return service_fail(reply, arena, "invalid_region", "region must be 12 digits", false);
+    const char *problem, *message;
+    if ((problem = s_region_problem(q->region, &message)))
+        return service_fail(reply, arena, problem, message, false);
     if (period_parse(q->period, strlen(q->period), &period) || period / 100 < YEAR_MIN ||
         period / 100 > YEAR_MAX)
         return service_fail(reply, arena, "invalid_period", "period must be YYYY-MM", false);
@@ -353,8 +372,9 @@ reporting_on_targets(service_t *svc, const Hrss__Request *req, Hrss__Reply *repl
     size_t n = put->n_targets;
     if (put->year < YEAR_MIN || put->year > YEAR_MAX)
         return service_fail(reply, arena, "invalid_year", "year out of range", false);
-    if (region_level(put->region) < REGION_NATION)
-        return service_fail(reply, arena, "invalid_region", "region must be 12 digits", false);
+    const char *problem, *message;
+    if ((problem = s_region_problem(put->region, &message)))
+        return service_fail(reply, arena, problem, message, false);
     if (n > MAX_CODES)
         return service_fail(reply, arena, "invalid_query", "too many targets", false);
     const char **codes = arena_alloc(arena, (n ? n : 1) * sizeof *codes);

@@ -101,8 +101,8 @@ def psql(sql, conninfo=None):
     """Runs SQL as the superuser (or the given role) and returns rows of text."""
     out = subprocess.run([os.path.join(ENV["HRSS_PG_BIN"], "psql"), "-X", "-A", "-t", "-q",
                           "-v", "ON_ERROR_STOP=1", "-F", "\t",
-                          conninfo or ENV["HRSS_PG_ADMIN"], "-c", sql],
-                         capture_output=True, text=True)
+                          conninfo or ENV["HRSS_PG_ADMIN"]],
+                         input=sql, capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(out.stderr.strip())
     return [line.split("\t") for line in out.stdout.splitlines() if line]
