@@ -13,7 +13,7 @@
 #include "reporting.h"
 #include "timeutil.h"
 
-#define MAX_CODES 256        /* codes of one query or targets of one put */
+#define MAX_CODES 1024       /* codes of one query or targets of one put */
 #define MAX_CHILDREN 4096    /* listed children of one division (a province has ~15) */
 #define YEAR_MIN 1900
 #define YEAR_MAX 2199
@@ -71,6 +71,29 @@ s_target(Hrss__IndicatorValue *v, const PGresult *res, int row, int col)
     v->target = db_get_int64(res, row, col);
 }
 
+/* The regions whose facts make up the value of `region`, as a char(12)[]
+ * literal: the region itself, or for the nation (an admin's scope; facts
+ * roll up to provinces only) every province. NULL when out of memory. */
+static char *
+s_fact_regions(const char *region, arena_t *arena)
+{
+    if (region_level(region) != REGION_NATION)
+        return arena_printf(arena, "{%s}", region);
+    size_t n = region_children(s_regions, region, NULL, 0);
+    char(*provinces)[REGION_LEN + 1] = arena_alloc(arena, (n ? n : 1) * sizeof *provinces);
+    const char **list = arena_alloc(arena, (n ? n : 1) * sizeof *list);
+    if (!provinces || !list)
+        return NULL;
+    n = region_children(s_regions, region, provinces, n);
+    for (size_t i = 0; i < n; i++)
+        list[i] = provinces[i];
+    size_t need = text_array_literal(NULL, 0, list, n) + 1;
+    char *literal = arena_alloc(arena, need);
+    if (literal)
+        text_array_literal(literal, need, list, n);
+    return literal;
+}
+
 /* ---- plain: every requested code for one region --------------------------- */
 
 static int
@@ -93,21 +116,24 @@ s_plain(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t **inds,
     if (!code_list)
         return -1;
     text_array_literal(code_list, need, codes, n);
+    char *sum_over = s_fact_regions(q->region, arena);
+    if (!sum_over)
+        return -1;
     char period_s[16], year_s[16];
     snprintf(period_s, sizeof period_s, "%d", period);
     snprintf(year_s, sizeof year_s, "%d", period / 100);
-    const char *values[] = {code_list, firsts, q->region, period_s, year_s};
+    const char *values[] = {code_list, firsts, q->region, period_s, year_s, sum_over};
     PGresult *res = db_prepared(
         service_db(svc), "indicators_plain",
         "SELECT coalesce((SELECT sum(f.value) FROM facts f"
-        "                 WHERE f.code = c.code AND f.region = $3::char(12)"
+        "                 WHERE f.code = c.code AND f.region = ANY ($6::char(12)[])"
         "                   AND f.month BETWEEN c.first AND $4::int), 0)::bigint,"
         "       t.value"
         " FROM unnest($1::text[], $2::int[]) WITH ORDINALITY AS c(code, first, ord)"
         " LEFT JOIN targets t ON t.year = $5::int AND t.region = $3::char(12)"
         "  AND t.code = c.code"
         " ORDER BY c.ord",
-        5, values, NULL, NULL);
+        6, values, NULL, NULL);
     if (!res)
         return s_unavailable(svc, reply, arena);
     size_t rows = (size_t) PQntuples(res);
@@ -235,12 +261,15 @@ s_series(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t *ind, 
     snprintf(january, sizeof january, "%d", period / 100 * 100 + 1);
     /* A flow's month stands alone; a stock's month ends with everything before it. */
     const char *flow = ind->kind == INDICATOR_STOCK ? "f" : "t";
-    const char *values[] = {ind->code, q->region, january, flow};
+    char *sum_over = s_fact_regions(q->region, arena);
+    if (!sum_over)
+        return -1;
+    const char *values[] = {ind->code, sum_over, january, flow};
     PGresult *res = db_prepared(
         service_db(svc), "indicators_series",
         "SELECT m.month,"
         "       coalesce((SELECT sum(f.value) FROM facts f"
-        "                 WHERE f.code = $1 AND f.region = $2::char(12)"
+        "                 WHERE f.code = $1 AND f.region = ANY ($2::char(12)[])"
         "                   AND f.month BETWEEN CASE WHEN $4::bool THEN m.month ELSE 0 END"
         "                                   AND m.month), 0)::bigint"
         " FROM generate_series($3::int, $3::int + 11) AS m(month)"
@@ -271,24 +300,6 @@ s_series(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t *ind, 
 }
 
 /* ---- requests ----------------------------------------------------------------- */
-
-/* The failure code when `region` is no 12-digit code or is the nation,
- * which is a scope and not a region (region_check says the same; facts roll
- * up to provinces only), else NULL. */
-static const char *
-s_region_problem(const char *region, const char **message)
-{
-    switch (region_level(region)) {
-    case REGION_INVALID:
-        *message = "region must be 12 digits";
-        return "invalid_region";
-    case REGION_NATION:
-        *message = "the nation is a scope, not a region: ask for a province";
-        return "unknown_region";
-    default:
-        return NULL;
-    }
-}
 
 /* The catalog entries of `codes`, or every computed indicator when empty.
  * Returns the count, or -1 after filling a Failure. */
@@ -326,9 +337,8 @@ reporting_on_indicators(service_t *svc, const Hrss__Request *req, Hrss__Reply *r
 {
     const Hrss__IndicatorQuery *q = req->indicators;
     int period;
-    const char *problem, *message;
-    if ((problem = s_region_problem(q->region, &message)))
-        return service_fail(reply, arena, problem, message, false);
+    if (region_level(q->region) == REGION_INVALID)
+        return service_fail(reply, arena, "invalid_region", "region must be 12 digits", false);
     if (period_parse(q->period, strlen(q->period), &period) || period / 100 < YEAR_MIN ||
         period / 100 > YEAR_MAX)
         return service_fail(reply, arena, "invalid_period", "period must be YYYY-MM", false);
@@ -372,9 +382,8 @@ reporting_on_targets(service_t *svc, const Hrss__Request *req, Hrss__Reply *repl
     size_t n = put->n_targets;
     if (put->year < YEAR_MIN || put->year > YEAR_MAX)
         return service_fail(reply, arena, "invalid_year", "year out of range", false);
-    const char *problem, *message;
-    if ((problem = s_region_problem(put->region, &message)))
-        return service_fail(reply, arena, problem, message, false);
+    if (region_level(put->region) == REGION_INVALID)
+        return service_fail(reply, arena, "invalid_region", "region must be 12 digits", false);
     if (n > MAX_CODES)
         return service_fail(reply, arena, "invalid_query", "too many targets", false);
     const char **codes = arena_alloc(arena, (n ? n : 1) * sizeof *codes);

@@ -80,20 +80,26 @@ class FeedTest(unittest.TestCase):
                               and e["data"]["id_number"] == idn]), 1)
 
     def test_feed_exactly_once_in_order_with_any_page_size(self):
+        _, start = read_all(self.province, limit=10000)
         ids = [h.id_number(random.randrange(0, 13_000_000)) for _ in range(25)]
         batch = [reg(i) for i in ids]
         h.post_events(self.county, batch)
-        whole, end = read_all(self.province, limit=10000)
+        h.post_events(self.county, [h.event("insurance.enrolled", VILLAGE, AT,
+                                            {"id_number": i, "scheme": "work_injury",
+                                             "enrolled_on": "2024-06-01"}) for i in ids[:5]])
+        whole, end = read_all(self.province, limit=10000, after=start)
+        self.assertEqual(len(whole), 30)
         for limit in (1, 7):
-            paged, _ = read_all(self.province, limit=limit)
+            paged, _ = read_all(self.province, limit=limit, after=start)
             self.assertEqual([(e["source"], e["seq"]) for e in paged],
                              [(e["source"], e["seq"]) for e in whole])
         keys = [(e["source"], e["seq"]) for e in whole]
         self.assertEqual(len(keys), len(set(keys)), "an event appeared twice")
         for source in ("employment", "insurance"):
             seqs = [e["seq"] for e in whole if e["source"] == source]
-            self.assertEqual(seqs, sorted(seqs), "commit order per service")
-        ours = [e["id"] for e in whole if e["id"] in {ev["id"] for ev in batch}]
+            self.assertEqual(seqs, list(range(seqs[0], seqs[0] + len(seqs))),
+                             "commit order per service, no gaps")
+        ours = [e["id"] for e in whole if e["source"] == "employment"]
         self.assertEqual(ours, [ev["id"] for ev in batch])
         # the full id number goes to the province
         self.assertIn(ids[0], [e["data"].get("id_number") for e in whole])
