@@ -23,6 +23,11 @@ struct db_t {
 static void
 s_set_error(db_t *self, const char *msg, const PGresult *res)
 {
+    /* Only the primary message: a DETAIL line can quote row values (an id
+     * number in "Key (id_number)=(...)"), and this text goes to logs. */
+    const char *primary = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    if (primary)
+        msg = primary;
     snprintf(self->error, sizeof self->error, "%s", msg ? msg : "unknown error");
     /* libpq messages end with a newline; the log line adds its own */
     size_t n = strlen(self->error);

@@ -771,12 +771,35 @@ TEST_ACTIVE=0
 TEST_RC=1
 CTEST_PID=""
 
+# logs_check: after the daemons have exited, their logs must hold no sanitizer
+# report (leaks are reported at exit) and no full id number (personal data
+# never goes to a log).
+logs_check() {
+    local f bad=0 daemon
+    for daemon in "${SERVICES[@]}"; do
+        f=$LOG_DIR/$daemon.log
+        [[ -f $f ]] || continue
+        if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f"; then
+            log "sanitizer report in $f:"
+            grep -E -A20 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f" | head -40 >&2
+            bad=1
+        fi
+        if grep -qE '(^|[^0-9])[0-9]{17}[0-9Xx]([^0-9]|$)' "$f"; then
+            log "a full id number in $f:"
+            grep -nE '(^|[^0-9])[0-9]{17}[0-9Xx]([^0-9]|$)' "$f" | head -5 >&2
+            bad=1
+        fi
+    done
+    return "$bad"
+}
+
 # test_teardown: stop the test stack; remove it on success, keep it on failure.
 test_teardown() {
     ((TEST_ACTIVE)) || return 0
     TEST_ACTIVE=0
     stop_all || true
     if [[ -n ${PG_DATA:-} ]]; then pg_stop || true; fi
+    logs_check || TEST_RC=1
     if ((TEST_RC == 0)); then
         # a cluster kept outside the state dir (see pg_locate) goes too
         if ((${PG_OUTSIDE:-0})) && [[ -n ${PG_ROOT:-} ]]; then rm -rf -- "$PG_ROOT"; fi
