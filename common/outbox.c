@@ -1,5 +1,7 @@
 #include "outbox.h"
 
+#include "pgarray.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,37 +34,88 @@ const db_migration_t outbox_migrations[] = {
     {0, NULL, NULL}};
 
 int
-inbox_record(db_t *db, const Hrss__Event *ev, inbox_status_t *status)
+inbox_check(db_t *db, Hrss__Event *const *events, size_t n, inbox_status_t *status)
 {
-    const char *values[] = {ev->scope, ev->id, (const char *) ev->content_hash.data, ev->type};
-    int lengths[] = {0, 0, (int) ev->content_hash.len, 0};
-    int formats[] = {0, 0, 1, 0};
-    PGresult *res = db_prepared(db, "inbox_insert",
-                                "INSERT INTO inbox (scope, event_id, content_hash, type)"
-                                " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1",
-                                4, values, lengths, formats);
-    if (!res)
-        return -1;
-    int inserted = PQntuples(res);
-    PQclear(res);
-    if (inserted) {
-        *status = INBOX_NEW;
-        return 0;
+    pgarray_t scopes, ids, hashes;
+    pgarray_init(&scopes);
+    pgarray_init(&ids);
+    pgarray_init(&hashes);
+    for (size_t i = 0; i < n; i++) {
+        status[i] = INBOX_NEW;
+        pgarray_add_text(&scopes, events[i]->scope);
+        pgarray_add_text(&ids, events[i]->id);
+        pgarray_add_bytea(&hashes, events[i]->content_hash.data, events[i]->content_hash.len);
     }
-    res = db_prepared(db, "inbox_hash_same",
-                      "SELECT content_hash = $3 FROM inbox WHERE scope = $1 AND event_id = $2", 3,
-                      values, lengths, formats);
-    if (!res)
-        return -1;
-    *status = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't' ? INBOX_DUPLICATE
-                                                                     : INBOX_CONFLICT;
-    PQclear(res);
-    return 0;
+    const char *values[] = {pgarray_literal(&scopes), pgarray_literal(&ids),
+                            pgarray_literal(&hashes)};
+    int rc = -1;
+    PGresult *res = NULL;
+    if (values[0] && values[1] && values[2])
+        res = db_prepared(db, "inbox_check",
+                          "SELECT u.ord, i.content_hash = u.hash FROM unnest($1::text[],"
+                          " $2::text[], $3::bytea[]) WITH ORDINALITY AS u(scope, id, hash, ord)"
+                          " JOIN inbox i ON i.scope = u.scope AND i.event_id = u.id",
+                          3, values, NULL, NULL);
+    if (res) {
+        for (int r = 0; r < PQntuples(res); r++) {
+            int64_t ord = db_get_int64(res, r, 0);
+            if (ord >= 1 && (size_t) ord <= n)
+                status[ord - 1] = PQgetvalue(res, r, 1)[0] == 't' ? INBOX_DUPLICATE
+                                                                  : INBOX_CONFLICT;
+        }
+        PQclear(res);
+        rc = 0;
+    }
+    pgarray_free(&scopes);
+    pgarray_free(&ids);
+    pgarray_free(&hashes);
+    return rc;
 }
 
 int
-outbox_append(db_t *db, const Hrss__Event *ev, uint64_t *seq)
+inbox_insert(db_t *db, Hrss__Event *const *events, size_t n)
 {
+    if (n == 0)
+        return 0;
+    pgarray_t cols[4];
+    for (int c = 0; c < 4; c++)
+        pgarray_init(&cols[c]);
+    for (size_t i = 0; i < n; i++) {
+        pgarray_add_text(&cols[0], events[i]->scope);
+        pgarray_add_text(&cols[1], events[i]->id);
+        pgarray_add_bytea(&cols[2], events[i]->content_hash.data, events[i]->content_hash.len);
+        pgarray_add_text(&cols[3], events[i]->type);
+    }
+    const char *values[4];
+    int ok = 1;
+    for (int c = 0; c < 4; c++)
+        ok = (values[c] = pgarray_literal(&cols[c])) != NULL && ok;
+    PGresult *res = ok ? db_prepared(db, "inbox_insert",
+                                     "INSERT INTO inbox (scope, event_id, content_hash, type)"
+                                     " SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[],"
+                                     " $4::text[])",
+                                     4, values, NULL, NULL)
+                       : NULL;
+    PQclear(res);
+    for (int c = 0; c < 4; c++)
+        pgarray_free(&cols[c]);
+    return res ? 0 : -1;
+}
+
+int
+inbox_record(db_t *db, const Hrss__Event *ev, inbox_status_t *status)
+{
+    Hrss__Event *one[] = {(Hrss__Event *) ev};
+    if (inbox_check(db, one, 1, status))
+        return -1;
+    return *status == INBOX_NEW ? inbox_insert(db, one, 1) : 0;
+}
+
+int
+outbox_append_all(db_t *db, Hrss__Event *const *events, size_t n, uint64_t *last_seq)
+{
+    if (n == 0)
+        return 0;
     if (!db_xact_flag_test_and_set(db, DB_XACT_OUTBOX_LOCKED)) {
         /* A statement of its own: the max(seq) below must be read by a
          * statement that starts after the lock is held. */
@@ -74,30 +127,53 @@ outbox_append(db_t *db, const Hrss__Event *ev, uint64_t *seq)
             return -1;
         PQclear(res);
     }
-    char at[24];
-    snprintf(at, sizeof at, "%" PRId64, ev->occurred_at_us);
-    const char *values[] = {ev->id,
-                            ev->scope,
-                            ev->type,
-                            ev->region,
-                            at,
-                            (const char *) ev->data.data,
-                            ev->content_hash.len ? (const char *) ev->content_hash.data : NULL,
-                            ev->cause};
-    int lengths[] = {0, 0, 0, 0, 0, (int) ev->data.len, (int) ev->content_hash.len, 0};
-    int formats[] = {0, 0, 0, 0, 0, 1, 1, 0};
-    PGresult *res = db_prepared(
-        db, "outbox_append",
-        "INSERT INTO outbox (seq, event_id, scope, type, region, occurred_at_us, data,"
-        " content_hash, cause)"
-        " SELECT coalesce(max(seq), 0) + 1, $1, $2, $3, $4, $5, $6, $7, $8 FROM outbox"
-        " RETURNING seq",
-        8, values, lengths, formats);
-    if (!res)
-        return -1;
-    *seq = (uint64_t) db_get_int64(res, 0, 0);
+    enum { ID, SCOPE, TYPE, REGION, AT, DATA, HASH, CAUSE, NCOLS };
+    pgarray_t cols[NCOLS];
+    for (int c = 0; c < NCOLS; c++)
+        pgarray_init(&cols[c]);
+    for (size_t i = 0; i < n; i++) {
+        const Hrss__Event *ev = events[i];
+        pgarray_add_text(&cols[ID], ev->id);
+        pgarray_add_text(&cols[SCOPE], ev->scope);
+        pgarray_add_text(&cols[TYPE], ev->type);
+        pgarray_add_text(&cols[REGION], ev->region);
+        pgarray_add_int64(&cols[AT], ev->occurred_at_us);
+        pgarray_add_bytea(&cols[DATA], ev->data.data ? ev->data.data : (const uint8_t *) "",
+                          ev->data.len);
+        pgarray_add_bytea(&cols[HASH], ev->content_hash.len ? ev->content_hash.data : NULL,
+                          ev->content_hash.len);
+        pgarray_add_text(&cols[CAUSE], ev->cause);
+    }
+    const char *values[NCOLS];
+    int ok = 1;
+    for (int c = 0; c < NCOLS; c++)
+        ok = (values[c] = pgarray_literal(&cols[c])) != NULL && ok;
+    PGresult *res =
+        ok ? db_prepared(db, "outbox_append",
+                         "WITH ins AS (INSERT INTO outbox (seq, event_id, scope, type, region,"
+                         " occurred_at_us, data, content_hash, cause)"
+                         " SELECT m.base + u.ord, u.id, u.scope, u.type, u.region, u.at, u.data,"
+                         " u.hash, u.cause"
+                         " FROM (SELECT coalesce(max(seq), 0) AS base FROM outbox) m,"
+                         " unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[],"
+                         " $6::bytea[], $7::bytea[], $8::text[])"
+                         " WITH ORDINALITY AS u(id, scope, type, region, at, data, hash, cause, ord)"
+                         " RETURNING seq) SELECT max(seq) FROM ins",
+                         NCOLS, values, NULL, NULL)
+           : NULL;
+    if (res)
+        *last_seq = (uint64_t) db_get_int64(res, 0, 0);
     PQclear(res);
-    return 0;
+    for (int c = 0; c < NCOLS; c++)
+        pgarray_free(&cols[c]);
+    return res ? 0 : -1;
+}
+
+int
+outbox_append(db_t *db, const Hrss__Event *ev, uint64_t *seq)
+{
+    Hrss__Event *one[] = {(Hrss__Event *) ev};
+    return outbox_append_all(db, one, 1, seq);
 }
 
 int

@@ -24,12 +24,20 @@ extern const db_migration_t outbox_migrations[];
 
 typedef enum { INBOX_NEW, INBOX_DUPLICATE, INBOX_CONFLICT } inbox_status_t;
 
-/* Records (ev->scope, ev->id) with ev->content_hash, or tells that the id was
- * seen before with the same content (duplicate) or other content (conflict). */
+/* Which of the events' (scope, id) were accepted before, with the same
+ * content (duplicate) or other content (conflict): status[i] for events[i].
+ * One statement for the whole batch. */
+int inbox_check(db_t *db, Hrss__Event *const *events, size_t n, inbox_status_t *status);
+/* Records the events' (scope, id, content_hash) in one statement. */
+int inbox_insert(db_t *db, Hrss__Event *const *events, size_t n);
+/* inbox_check then inbox_insert of one event. */
 int inbox_record(db_t *db, const Hrss__Event *ev, inbox_status_t *status);
 
-/* Appends `ev` (id, scope, type, region, occurred_at_us, data, content_hash,
- * cause) inside the caller's transaction; *seq gets its number. */
+/* Appends events (id, scope, type, region, occurred_at_us, data,
+ * content_hash, cause) in order inside the caller's transaction, in one
+ * statement; *last_seq gets the number of the last. */
+int outbox_append_all(db_t *db, Hrss__Event *const *events, size_t n, uint64_t *last_seq);
+/* The same for one event. */
 int outbox_append(db_t *db, const Hrss__Event *ev, uint64_t *seq);
 
 /* Committed rows with seq > after, at most `limit`, in seq order, into `page`

@@ -7,11 +7,16 @@
  * handlers for the event types it owns, for the feeds it consumes and for the
  * queries it answers.
  *
- * Incoming batches are applied in one transaction: per event, its id is
- * recorded in the inbox (duplicate / id_conflict), the event is appended to
- * the outbox, and its handler applies the effect and may derive further
- * events; a rejected event is rolled back to a savepoint, so it changes
- * nothing. Only after COMMIT does the gateway hear "accepted". */
+ * Incoming batches are applied in one transaction: the ids of the batch are
+ * looked up in the inbox at once (duplicate / id_conflict), each new event's
+ * handler applies its effect and may derive further events, and the accepted
+ * ids and every outbox row are written in one statement each just before
+ * COMMIT. Only after COMMIT does the gateway hear "accepted".
+ *
+ * There are no savepoints, so a handler checks everything it needs before it
+ * writes anything: once it has written, it may not reject. An event whose
+ * data still trips a database constraint is rejected ("invalid_data") and the
+ * batch applied again without it. */
 #ifndef HRSS_SERVICE_H
 #define HRSS_SERVICE_H
 
@@ -76,7 +81,7 @@ db_t *service_db(service_t *svc);
 const char *service_name_of(const service_t *svc);
 
 /* Appends an event derived from `cause` (id "<cause id>/<type>") to the
- * outbox, inside the current transaction. */
+ * outbox of the current transaction, after the event being applied. */
 int service_emit(service_t *svc, const Hrss__Event *cause, const char *type, const char *region,
                  int64_t occurred_at_us, const ProtobufCMessage *data);
 
