@@ -78,6 +78,16 @@ class EventsTest(unittest.TestCase):
         results = h.post_events(self.county, [ev, ev])
         self.assertEqual([r["status"] for r in results], ["accepted", "duplicate"])
 
+    def test_same_id_rejected_then_accepted_in_one_batch(self):
+        # a rejected event leaves its id free: the resend later in the batch
+        # is applied, and a third copy is its duplicate
+        idn = person()
+        unemployed = h.event("employment.unemployment_registered", VILLAGE, AT,
+                             {"id_number": idn, "registered_on": "2023-03-10"})
+        results = h.post_events(self.county, [unemployed, registered(idn), unemployed, unemployed])
+        self.assertEqual([r["status"] for r in results],
+                         ["rejected", "accepted", "accepted", "duplicate"])
+
     def test_ids_are_scoped_by_token_region(self):
         # the same id under tokens of two regions names two different events
         other = h.make_token("county", "433124")
