@@ -116,6 +116,8 @@ events_post(gateway_t *gw, http_req_t *req)
         return;
     }
 
+    size_t outside = 0;                     /* events refused as out of scope */
+    char first_outside[REGION_LEN + 1] = "";
     for (size_t i = 0; i < n; i++) {
         json_t *event = json_array_get(events, i);
         json_t *id = json_is_object(event) ? json_object_get(event, "id") : NULL;
@@ -128,6 +130,9 @@ events_post(gateway_t *gw, http_req_t *req)
         if (event_decode(event, req->who.region, gateway_regions(gw), &w->events[i], &type,
                          &err)) {
             result = s_result(id, "rejected", err.code, err.field, err.message);
+            if (strcmp(err.code, "out_of_scope") == 0 && outside++ == 0)
+                snprintf(first_outside, sizeof first_outside, "%.12s",
+                         json_string_value(json_object_get(event, "region")));
         } else if (req->who.role == ROLE_PROVINCE &&
                    strcmp(type->type, "insurance.suspicious_record_received") != 0) {
             /* the province pushes suspicious records only (CONTRACT.md, Roles) */
@@ -141,6 +146,10 @@ events_post(gateway_t *gw, http_req_t *req)
         json_array_append_new(w->results, result);
     }
     json_decref(body);
+    if (outside)
+        audit_record(gw, req, "out_of_scope", first_outside, 200,
+                     outside == 1 ? "1 event outside the token's region"
+                                  : "several events outside the token's region");
 
     w->sending = true;
     for (int s = 0; s < SERVICE_COUNT; s++) {

@@ -55,6 +55,7 @@ typedef struct {
 typedef struct http_req_t http_req_t;
 struct http_req_t {
     struct MHD_Connection *conn;
+    gateway_t *gw;
     /* read by the HTTP thread, immutable once queued */
     char method[8];
     char *url;
@@ -70,6 +71,7 @@ struct http_req_t {
     /* main thread */
     int64_t started_ms;
     const char *route;          /* the route's pattern, for the access log */
+    char audit_region[REGION_LEN + 1];  /* the region a refused request asked for */
     principal_t who;
     void *work;                 /* the route's state while services answer */
     void (*work_free)(void *work);
@@ -127,6 +129,12 @@ int upstream_timeout_ms(void);
 int auth_authenticate(gateway_t *gw, http_req_t *req, principal_t *who);
 /* Whether `who` may act on `region` (12 digits). */
 bool auth_in_scope(const principal_t *who, const char *region);
+
+/* ---- audit.c: the hash-chained audit trail ---------------------------------- */
+/* Appends one row (refusals, operator changes). A failure to audit is logged,
+ * never turned into a failure of the request. */
+void audit_record(gateway_t *gw, const http_req_t *req, const char *action, const char *region,
+                  int status, const char *detail);
 
 /* ---- routes.c ------------------------------------------------------------------------ */
 void routes_dispatch(gateway_t *gw, http_req_t *req);

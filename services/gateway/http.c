@@ -105,6 +105,7 @@ s_access(void *cls, struct MHD_Connection *conn, const char *url, const char *me
             return MHD_NO;
         *con_cls = req;
         req->conn = conn;
+        req->gw = gw;
         snprintf(req->method, sizeof req->method, "%s", method);
         req->url = strndup(url, URL_MAX);
         const char *auth =
@@ -296,6 +297,9 @@ http_problem(http_req_t *req, int status, const char *type, const char *title,
         json_decref(errors);
     if (status == 429 || status == 503)
         req->retry_after = req->retry_after ? req->retry_after : 1;
+    /* every refusal of who or where is audited (main thread: it owns the db) */
+    if ((status == 401 || status == 403) && req->queued && req->gw)
+        audit_record(req->gw, req, type, req->audit_region, status, detail ? detail : title);
     if (req->queued || !req->conn) {
         http_respond_json(req, status, p);
         return;

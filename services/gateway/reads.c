@@ -66,10 +66,12 @@ s_person_region(http_req_t *req, person_work_t *w, const char *region)
 {
     if (!region)
         return;
-    if (auth_in_scope(&req->who, region))
+    if (auth_in_scope(&req->who, region)) {
         w->in_scope = true;
-    else
+    } else {
         w->out_of_scope = true;
+        snprintf(req->audit_region, sizeof req->audit_region, "%s", region);
+    }
 }
 
 static void
@@ -261,6 +263,7 @@ s_region_param(gateway_t *gw, http_req_t *req, const char *value, char out[REGIO
         return -1;
     }
     if (!auth_in_scope(&req->who, out)) {
+        memcpy(req->audit_region, out, sizeof req->audit_region);
         http_problem(req, 403, "out_of_scope", "Out of scope",
                      "the region lies outside the token's region", NULL);
         return -1;
@@ -333,7 +336,6 @@ reads_indicators(gateway_t *gw, http_req_t *req, const char *code, const char *v
 static void
 s_targets_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *reply)
 {
-    (void) gw;
     (void) part;
     if (!reply || reply->body_case != HRSS__REPLY__BODY_TARGETS) {
         s_failure_problem(req, reply);
@@ -341,6 +343,11 @@ s_targets_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *rep
     }
     json_t *w = req->work;
     json_object_set_new(w, "stored", json_integer(reply->targets->stored));
+    char detail[64];
+    snprintf(detail, sizeof detail, "%u targets for %d", reply->targets->stored,
+             (int) json_integer_value(json_object_get(w, "year")));
+    audit_record(gw, req, "targets_put", json_string_value(json_object_get(w, "region")), 200,
+                 detail);
     http_respond_json(req, 200, json_incref(w));
 }
 

@@ -3,6 +3,7 @@
  *   hrssctl token create --role ROLE --region CODE --name NAME [--expires-days N]
  *   hrssctl token list
  *   hrssctl token revoke (--id ID | --name NAME)
+ *   hrssctl audit verify
  *
  * It works on the gateway's schema with the gateway's database role
  * ($HRSS_GATEWAY_DB), the only place tokens live. */
@@ -23,6 +24,7 @@ s_usage(void)
             "usage: hrssctl token create --role ROLE --region CODE --name NAME [--expires-days N]\n"
             "       hrssctl token list\n"
             "       hrssctl token revoke (--id ID | --name NAME)\n"
+            "       hrssctl audit verify\n"
             "roles: township county checker province admin\n");
     return 2;
 }
@@ -41,6 +43,20 @@ s_connect(void)
         db_destroy(&db);
     }
     return db;
+}
+
+/* Operator changes go to the same hash-chained trail as the gateway's. */
+static void
+s_audit(db_t *db, const char *action, const char *region, const char *detail)
+{
+    const char *values[] = {action, region, detail};
+    PGresult *res = db_query(db,
+                             "SELECT audit_append(NULL, 'hrssctl', 'operator', $1, 'hrssctl', $2,"
+                             " 0, $3)",
+                             3, values, NULL, NULL);
+    if (!res)
+        fprintf(stderr, "hrssctl: warning: not audited: %s\n", db_error(db));
+    PQclear(res);
 }
 
 static int
@@ -117,7 +133,11 @@ s_token_create(int argc, char **argv)
     }
     fprintf(stderr, "hrssctl: token %s created (id %s, role %s, region %s)\n", name,
             PQgetvalue(res, 0, 0), role_name(role), region);
+    char detail[128];
+    snprintf(detail, sizeof detail, "token %s (id %s, role %s)", name, PQgetvalue(res, 0, 0),
+             role_name(role));
     PQclear(res);
+    s_audit(db, "token_create", region, detail);
     /* the only time the token is shown */
     printf("%s\n", token);
     rc = 0;
@@ -187,6 +207,11 @@ s_token_revoke(int argc, char **argv)
         fprintf(stderr, "hrssctl: no active token matches\n");
     else {
         fprintf(stderr, "hrssctl: %d token(s) revoked\n", PQntuples(res));
+        for (int i = 0; i < PQntuples(res); i++) {
+            char detail[64];
+            snprintf(detail, sizeof detail, "token id %s", PQgetvalue(res, i, 0));
+            s_audit(db, "token_revoke", "", detail);
+        }
         rc = 0;
     }
     PQclear(res);
@@ -194,9 +219,53 @@ s_token_revoke(int argc, char **argv)
     return rc;
 }
 
+/* Recomputes every row's hash and the chain: an edited row no longer matches
+ * its hash; a removed (or re-hashed) row breaks the next row's link. */
+static int
+s_audit_verify(void)
+{
+    db_t *db = s_connect();
+    if (!db)
+        return 1;
+    PGresult *res = db_query(
+        db,
+        "SELECT id, CASE WHEN hash <> audit_row_hash(prev_hash, id, at_us, token_id, actor, role,"
+        " action, route, region, status, detail) THEN 'edited'"
+        " ELSE 'chain broken: the row before it was removed or altered' END"
+        " FROM (SELECT *, lag(hash) OVER (ORDER BY id) AS before FROM audit) a"
+        " WHERE hash <> audit_row_hash(prev_hash, id, at_us, token_id, actor, role, action,"
+        " route, region, status, detail) OR prev_hash <> coalesce(before, audit_genesis())"
+        " ORDER BY id",
+        0, NULL, NULL, NULL);
+    PGresult *head = res ? db_query(db,
+                                    "SELECT count(*), coalesce((SELECT encode(hash, 'hex') FROM"
+                                    " audit ORDER BY id DESC LIMIT 1), '-') FROM audit",
+                                    0, NULL, NULL, NULL)
+                         : NULL;
+    int rc = 1;
+    if (!res || !head) {
+        fprintf(stderr, "hrssctl: %s\n", db_error(db));
+    } else if (PQntuples(res) > 0) {
+        for (int i = 0; i < PQntuples(res); i++)
+            printf("audit row %s: %s\n", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1));
+        printf("audit: %d problem(s) in %s rows\n", PQntuples(res), PQgetvalue(head, 0, 0));
+    } else {
+        /* the head hash is worth keeping elsewhere: it also vouches for the last row */
+        printf("audit: %s rows, chain intact, head %s\n", PQgetvalue(head, 0, 0),
+               PQgetvalue(head, 0, 1));
+        rc = 0;
+    }
+    PQclear(res);
+    PQclear(head);
+    db_destroy(&db);
+    return rc;
+}
+
 int
 main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "audit") == 0 && strcmp(argv[2], "verify") == 0)
+        return s_audit_verify();
     if (argc < 3 || strcmp(argv[1], "token") != 0)
         return s_usage();
     /* getopt starts after "token <verb>" */
