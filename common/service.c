@@ -32,6 +32,7 @@ typedef struct {
     uint64_t inflight;          /* corr id of the outstanding request, 0 when none */
     int64_t deadline_ms;
     bool want;                  /* the source may have more */
+    uint64_t head;              /* the source's head when it last answered */
 } consumer_t;
 
 struct service_t {
@@ -438,6 +439,23 @@ s_on_ping(service_t *svc, Hrss__Reply *reply)
     if (!pong->ready)
         pong->detail = arena_strdup(svc->arena, svc->migrated ? "database unavailable"
                                                               : "migrations not applied");
+    if (pong->ready && outbox_head(svc->db, &pong->outbox_head) == 0)
+        pong->has_outbox_head = 1;
+    pong->has_malformed = pong->has_unknown = 1;
+    pong->malformed = svc->malformed;
+    pong->unknown = svc->unknown;
+    pong->feeds = arena_alloc(svc->arena, (svc->nconsumers + 1) * sizeof *pong->feeds);
+    for (size_t i = 0; pong->feeds && i < svc->nconsumers; i++) {
+        const consumer_t *c = &svc->consumers[i];
+        Hrss__FeedPosition *f = arena_alloc(svc->arena, sizeof *f);
+        if (!f)
+            break;
+        hrss__feed_position__init(f);
+        f->source = (char *) c->sub->source;
+        f->cursor = c->cursor;
+        f->head = c->head > c->cursor ? c->head : c->cursor;
+        pong->feeds[pong->n_feeds++] = f;
+    }
     reply->body_case = HRSS__REPLY__BODY_PONG;
     reply->pong = pong;
     return 0;
@@ -599,6 +617,7 @@ s_consumer_reply(service_t *svc, consumer_t *c)
     c->inflight = 0;
     if (reply->body_case == HRSS__REPLY__BODY_FEED) {
         const Hrss__FeedPage *page = reply->feed;
+        c->head = page->head;
         if (s_consumer_apply(svc, c, page) == 0)
             c->want = page->n_events == FEED_PAGE || page->head > c->cursor;
     }

@@ -21,6 +21,14 @@ now_us(void)
 }
 
 int64_t
+monotonic_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t) ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+int64_t
 monotonic_ms(void)
 {
     struct timespec ts;

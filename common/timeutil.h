@@ -14,6 +14,7 @@
 
 int64_t now_us(void);           /* wall clock, microseconds since the epoch */
 int64_t monotonic_ms(void);     /* for deadlines and timeouts */
+int64_t monotonic_us(void);     /* for durations */
 
 /* Days since 1970-01-01 for a proleptic Gregorian date; -1 style checks are the
  * caller's job through date_parse. */

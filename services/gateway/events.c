@@ -47,6 +47,11 @@ s_finish(http_req_t *req)
     events_work_t *w = req->work;
     if (w->sending || req->outstanding > 0)
         return;
+    for (size_t i = 0; i < w->n; i++) {
+        json_t *status = json_object_get(json_array_get(w->results, i), "status");
+        metrics_event(req->gw->metrics, w->events[i].type ? w->events[i].type : "invalid",
+                      json_string_value(status));
+    }
     http_respond_json(req, 200, json_pack("{s:O}", "results", w->results));
 }
 

@@ -26,6 +26,7 @@
 #define QUERY_ARGS_MAX 16
 
 typedef struct pending_t pending_t;
+typedef struct metrics_t metrics_t;
 
 typedef struct gateway_t {
     region_table_t *regions;
@@ -43,6 +44,7 @@ typedef struct gateway_t {
     uint64_t next_corr;
     int upstream_timeout_ms;
     Hrss__Reply *delivering;               /* the reply a callback is looking at */
+    metrics_t *metrics;
 } gateway_t;
 
 typedef struct {
@@ -70,6 +72,7 @@ struct http_req_t {
     bool too_many_args;
     /* main thread */
     int64_t started_ms;
+    int64_t started_us;
     const char *route;          /* the route's pattern, for the access log */
     char audit_region[REGION_LEN + 1];  /* the region a refused request asked for */
     principal_t who;
@@ -136,6 +139,17 @@ bool auth_in_scope(const principal_t *who, const char *region);
 void audit_record(gateway_t *gw, const http_req_t *req, const char *action, const char *region,
                   int status, const char *detail);
 
+/* ---- metrics.c: Prometheus exposition -------------------------------------------- */
+metrics_t *metrics_new(void);
+void metrics_destroy(metrics_t **self_p);
+void metrics_request(metrics_t *m, const char *route, int status, int64_t us);
+void metrics_event(metrics_t *m, const char *type, const char *outcome);
+void metrics_rtt(metrics_t *m, service_id_t service, int64_t us);
+void metrics_timeout(metrics_t *m, service_id_t service);
+void metrics_early_refusal(void);   /* any thread */
+/* The text of GET /metrics (malloc'd); `pongs` may hold NULLs. */
+char *metrics_render(metrics_t *m, const Hrss__Pong *const pongs[SERVICE_COUNT], size_t *len);
+
 /* ---- routes.c ------------------------------------------------------------------------ */
 void routes_dispatch(gateway_t *gw, http_req_t *req);
 
@@ -148,6 +162,7 @@ void reads_indicators(gateway_t *gw, http_req_t *req, const char *code, const ch
 void reads_targets_put(gateway_t *gw, http_req_t *req, const char *year, const char *region);
 void reads_feed(gateway_t *gw, http_req_t *req);
 void reads_ready(gateway_t *gw, http_req_t *req);
+void reads_metrics(gateway_t *gw, http_req_t *req);
 
 /* ---- main.c: shared state ------------------------------------------------------------- */
 db_t *gateway_db(gateway_t *gw);

@@ -88,6 +88,7 @@ s_answer_now(struct MHD_Connection *conn, http_req_t *req, int status, const cha
 {
     http_problem(req, status, type, title, detail, NULL);
     req->answered = true;
+    metrics_early_refusal();
     return s_queue_response(conn, req);
 }
 
@@ -263,8 +264,11 @@ http_respond(http_req_t *req, int status, const char *content_type, char *body, 
     req->answered = true;
     /* one access-log line per request: the route pattern, never the URL
      * (it may hold an id number) nor the token */
+    int64_t us = monotonic_us() - req->started_us;
     log_info("%s %s %d %lldms token=%s", req->method, req->route ? req->route : "-", status,
-             (long long) (monotonic_ms() - req->started_ms), req->who.name[0] ? req->who.name : "-");
+             (long long) (us / 1000), req->who.name[0] ? req->who.name : "-");
+    if (req->gw && req->queued)
+        metrics_request(req->gw->metrics, req->route, status, us);
     if (req->queued)
         MHD_resume_connection(req->conn);
 }

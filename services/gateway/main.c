@@ -111,6 +111,7 @@ s_drain_queue(gateway_t *gw)
     http_req_t *req;
     while ((req = http_queue_pop(gw))) {
         req->started_ms = monotonic_ms();
+        req->started_us = monotonic_us();
         if (s_stop) {
             http_problem(req, 503, "shutting_down", "Service shutting down",
                          "the gateway is stopping; retry shortly", NULL);
@@ -180,8 +181,9 @@ main(void)
         goto out;
     }
     gw.db = db_new(conninfo, "gateway");
+    gw.metrics = metrics_new();
     ctx = zmq_ctx_new();
-    if (!gw.db || !ctx || upstream_open(&gw, ctx))
+    if (!gw.db || !gw.metrics || !ctx || upstream_open(&gw, ctx))
         goto out;
     s_tick(&gw);
     if (http_start(&gw, addr, (int) port)) {
@@ -204,6 +206,7 @@ out:
     if (ctx)
         zmq_ctx_term(ctx);
     db_destroy(&gw.db);
+    metrics_destroy(&gw.metrics);
     region_table_destroy(&gw.regions);
     log_info("stopped");
     return rc;

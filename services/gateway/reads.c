@@ -648,3 +648,66 @@ reads_ready(gateway_t *gw, http_req_t *req)
     w->sending = false;
     s_ready_finish(req);
 }
+
+/* ---- metrics ------------------------------------------------------------------------ */
+
+typedef struct {
+    Hrss__Reply *pongs[SERVICE_COUNT];   /* owned */
+    bool sending;
+} metrics_work_t;
+
+static void
+s_metrics_free(void *p)
+{
+    metrics_work_t *w = p;
+    for (int s = 0; s < SERVICE_COUNT; s++)
+        if (w->pongs[s])
+            protobuf_c_message_free_unpacked(&w->pongs[s]->base, NULL);
+    free(w);
+}
+
+static void
+s_metrics_finish(gateway_t *gw, http_req_t *req)
+{
+    metrics_work_t *w = req->work;
+    if (w->sending || req->outstanding > 0)
+        return;
+    const Hrss__Pong *pongs[SERVICE_COUNT];
+    for (int s = 0; s < SERVICE_COUNT; s++)
+        pongs[s] = w->pongs[s] ? w->pongs[s]->pong : NULL;
+    size_t len;
+    char *text = metrics_render(gw->metrics, pongs, &len);
+    http_respond(req, text ? 200 : 500, "text/plain; version=0.0.4; charset=utf-8", text,
+                 text ? len : 0);
+}
+
+static void
+s_metrics_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *reply)
+{
+    metrics_work_t *w = req->work;
+    if (reply && reply->body_case == HRSS__REPLY__BODY_PONG)
+        w->pongs[part] = upstream_keep(gw);
+    s_metrics_finish(gw, req);
+}
+
+void
+reads_metrics(gateway_t *gw, http_req_t *req)
+{
+    metrics_work_t *w = calloc(1, sizeof *w);
+    if (!w) {
+        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
+        return;
+    }
+    req->work = w;
+    req->work_free = s_metrics_free;
+    w->sending = true;
+    for (int s = 0; s < SERVICE_COUNT; s++) {
+        Hrss__Ping ping = HRSS__PING__INIT;
+        Hrss__Request msg = HRSS__REQUEST__INIT;
+        msg.body_case = HRSS__REQUEST__BODY_PING;
+        msg.ping = &ping;
+        upstream_call(gw, (service_id_t) s, &msg, READY_TIMEOUT_MS, req, s, s_metrics_reply);
+    }
+    w->sending = false;
+    s_metrics_finish(gw, req);
+}

@@ -7,7 +7,7 @@
 
 #define PATH_PARTS_MAX 6
 
-typedef enum { R_HEALTH, R_READY, R_EVENTS, R_PERSON, R_INDICATORS, R_BREAKDOWN, R_SERIES, R_TARGETS, R_FEED } route_id_t;
+typedef enum { R_HEALTH, R_READY, R_METRICS, R_EVENTS, R_PERSON, R_INDICATORS, R_BREAKDOWN, R_SERIES, R_TARGETS, R_FEED } route_id_t;
 
 /* bit per role */
 #define ANYONE 0u
@@ -25,6 +25,7 @@ typedef struct {
 static const route_t s_routes[] = {
     {R_HEALTH, "GET", "/healthz", false, ANYONE},
     {R_READY, "GET", "/readyz", false, ANYONE},
+    {R_METRICS, "GET", "/metrics", false, ANYONE},
     {R_EVENTS, "POST", "/v1/events", true,
      ROLE_BIT(ROLE_TOWNSHIP) | ROLE_BIT(ROLE_COUNTY) | ROLE_BIT(ROLE_PROVINCE) |
          ROLE_BIT(ROLE_ADMIN)},
@@ -126,6 +127,9 @@ routes_dispatch(gateway_t *gw, http_req_t *req)
         break;
     case R_READY:
         reads_ready(gw, req);
+        break;
+    case R_METRICS:
+        reads_metrics(gw, req);
         break;
     case R_EVENTS:
         events_post(gw, req);

@@ -15,6 +15,8 @@
 struct pending_t {
     uint64_t corr_id;
     int64_t deadline_ms;
+    int64_t sent_us;
+    service_id_t service;
     http_req_t *req;
     int part;
     upstream_cb *cb;
@@ -98,6 +100,8 @@ upstream_call(gateway_t *gw, service_id_t service, Hrss__Request *msg, int timeo
         return;
     }
     p->corr_id = msg->corr_id;
+    p->sent_us = monotonic_us();
+    p->service = service;
     p->deadline_ms = monotonic_ms() + (timeout_ms > 0 ? timeout_ms : gw->upstream_timeout_ms);
     p->req = req;
     p->part = part;
@@ -141,8 +145,10 @@ upstream_on_readable(gateway_t *gw, const zmq_pollitem_t *items, int n)
             while (p && p->corr_id != reply->corr_id)
                 p = p->next;
             gw->delivering = reply;
-            if (p)
+            if (p) {
+                metrics_rtt(gw->metrics, p->service, monotonic_us() - p->sent_us);
                 s_finish(gw, p, reply);
+            }
             /* else: the answer came after its deadline; the client was told */
             if (gw->delivering)
                 protobuf_c_message_free_unpacked(&gw->delivering->base, NULL);
@@ -162,8 +168,10 @@ upstream_keep(gateway_t *gw)
 int64_t
 upstream_expire(gateway_t *gw, int64_t now_ms, int64_t cap)
 {
-    while (gw->pending_head && gw->pending_head->deadline_ms <= now_ms)
+    while (gw->pending_head && gw->pending_head->deadline_ms <= now_ms) {
+        metrics_timeout(gw->metrics, gw->pending_head->service);
         s_finish(gw, gw->pending_head, NULL);
+    }
     if (!gw->pending_head)
         return cap;
     int64_t wait = gw->pending_head->deadline_ms - now_ms;

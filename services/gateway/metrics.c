@@ -1,0 +1,236 @@
+/* Prometheus text-format metrics of the gateway. Counters and histograms
+ * live in one table keyed by family and labels; only the main thread touches
+ * them, except the refusals made in HTTP threads, counted atomically. */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gateway.h"
+#include "timeutil.h"
+
+#define METRICS_SLOTS 2048            /* power of two; far more label sets than exist */
+#define KEY_MAX 192
+
+static const double s_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                  0.1,    0.25,  0.5,    1,     2.5,   5,     10};
+#define NBUCKETS (sizeof s_bounds / sizeof *s_bounds)
+
+typedef struct {
+    const char *family;               /* NULL: free slot */
+    char labels[KEY_MAX];
+    uint64_t count;
+    uint64_t buckets[NBUCKETS];       /* histograms: observations <= bound */
+    uint64_t sum_us;
+} entry_t;
+
+struct metrics_t {
+    entry_t slots[METRICS_SLOTS];
+};
+
+static atomic_uint_fast64_t s_early_refusals;
+
+static const struct {
+    const char *name, *type, *help;
+} s_families[] = {
+    {"hrss_http_requests_total", "counter", "HTTP requests by route and status"},
+    {"hrss_http_request_duration_seconds", "histogram", "HTTP request latency by route"},
+    {"hrss_events_total", "counter", "pushed events by type and outcome"},
+    {"hrss_service_rtt_seconds", "histogram", "round trip from the gateway to a service"},
+    {"hrss_service_timeouts_total", "counter", "service requests that found no answer in time"},
+};
+
+metrics_t *
+metrics_new(void)
+{
+    return calloc(1, sizeof(metrics_t));
+}
+
+void
+metrics_destroy(metrics_t **self_p)
+{
+    if (self_p && *self_p) {
+        free(*self_p);
+        *self_p = NULL;
+    }
+}
+
+static entry_t *
+s_entry(metrics_t *m, const char *family, const char *labels)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = family; *p; p++)
+        h = (h ^ (unsigned char) *p) * 1099511628211ULL;
+    for (const char *p = labels; *p; p++)
+        h = (h ^ (unsigned char) *p) * 1099511628211ULL;
+    for (size_t i = h & (METRICS_SLOTS - 1), n = 0; n < METRICS_SLOTS;
+         i = (i + 1) & (METRICS_SLOTS - 1), n++) {
+        entry_t *e = &m->slots[i];
+        if (!e->family) {
+            e->family = family;
+            snprintf(e->labels, sizeof e->labels, "%s", labels);
+            return e;
+        }
+        if (e->family == family && strcmp(e->labels, labels) == 0)
+            return e;
+    }
+    return NULL;   /* full: a label set more is not worth failing a request for */
+}
+
+static void
+s_observe(metrics_t *m, const char *family, const char *labels, int64_t us)
+{
+    entry_t *e = s_entry(m, family, labels);
+    if (!e)
+        return;
+    e->count++;
+    e->sum_us += (uint64_t) (us > 0 ? us : 0);
+    for (size_t b = 0; b < NBUCKETS; b++)
+        if ((double) us <= s_bounds[b] * 1e6)
+            e->buckets[b]++;
+}
+
+static void
+s_count(metrics_t *m, const char *family, const char *labels)
+{
+    entry_t *e = s_entry(m, family, labels);
+    if (e)
+        e->count++;
+}
+
+void
+metrics_request(metrics_t *m, const char *route, int status, int64_t us)
+{
+    char labels[KEY_MAX];
+    snprintf(labels, sizeof labels, "route=\"%s\",status=\"%d\"", route ? route : "none", status);
+    s_count(m, s_families[0].name, labels);
+    snprintf(labels, sizeof labels, "route=\"%s\"", route ? route : "none");
+    s_observe(m, s_families[1].name, labels, us);
+}
+
+void
+metrics_event(metrics_t *m, const char *type, const char *outcome)
+{
+    char labels[KEY_MAX];
+    snprintf(labels, sizeof labels, "type=\"%s\",outcome=\"%s\"", type, outcome);
+    s_count(m, s_families[2].name, labels);
+}
+
+void
+metrics_rtt(metrics_t *m, service_id_t service, int64_t us)
+{
+    char labels[KEY_MAX];
+    snprintf(labels, sizeof labels, "service=\"%s\"", service_name(service));
+    s_observe(m, s_families[3].name, labels, us);
+}
+
+void
+metrics_timeout(metrics_t *m, service_id_t service)
+{
+    char labels[KEY_MAX];
+    snprintf(labels, sizeof labels, "service=\"%s\"", service_name(service));
+    s_count(m, s_families[4].name, labels);
+}
+
+void
+metrics_early_refusal(void)
+{
+    atomic_fetch_add(&s_early_refusals, 1);
+}
+
+/* A growing text buffer for the exposition. */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+} text_t;
+
+static void __attribute__((format(printf, 2, 3)))
+s_printf(text_t *t, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int n = vsnprintf(t->buf ? t->buf + t->len : NULL, t->buf ? t->cap - t->len : 0, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+            return;
+        if (t->buf && t->len + (size_t) n < t->cap) {
+            t->len += (size_t) n;
+            return;
+        }
+        size_t cap = t->cap ? t->cap * 2 : 16384;
+        while (cap < t->len + (size_t) n + 1)
+            cap *= 2;
+        char *buf = realloc(t->buf, cap);
+        if (!buf)
+            return;
+        t->buf = buf;
+        t->cap = cap;
+    }
+}
+
+char *
+metrics_render(metrics_t *m, const Hrss__Pong *const pongs[SERVICE_COUNT], size_t *len)
+{
+    text_t t = {0};
+    for (size_t f = 0; f < sizeof s_families / sizeof *s_families; f++) {
+        const char *name = s_families[f].name;
+        bool histogram = strcmp(s_families[f].type, "histogram") == 0;
+        s_printf(&t, "# HELP %s %s\n# TYPE %s %s\n", name, s_families[f].help, name,
+                 s_families[f].type);
+        for (size_t i = 0; i < METRICS_SLOTS; i++) {
+            const entry_t *e = &m->slots[i];
+            if (e->family != name)
+                continue;
+            if (!histogram) {
+                s_printf(&t, "%s{%s} %llu\n", name, e->labels, (unsigned long long) e->count);
+                continue;
+            }
+            for (size_t b = 0; b < NBUCKETS; b++)
+                s_printf(&t, "%s_bucket{%s,le=\"%g\"} %llu\n", name, e->labels, s_bounds[b],
+                         (unsigned long long) e->buckets[b]);
+            s_printf(&t, "%s_bucket{%s,le=\"+Inf\"} %llu\n", name, e->labels,
+                     (unsigned long long) e->count);
+            s_printf(&t, "%s_sum{%s} %.6f\n%s_count{%s} %llu\n", name, e->labels,
+                     (double) e->sum_us / 1e6, name, e->labels, (unsigned long long) e->count);
+        }
+    }
+    s_printf(&t, "# HELP hrss_http_early_refusals_total requests refused before reaching the"
+                 " main thread (too large, shutting down)\n"
+                 "# TYPE hrss_http_early_refusals_total counter\n"
+                 "hrss_http_early_refusals_total %llu\n",
+             (unsigned long long) atomic_load(&s_early_refusals));
+
+    /* what the services said of themselves just now */
+    s_printf(&t, "# HELP hrss_service_up 1 when the service answered and has its database\n"
+                 "# TYPE hrss_service_up gauge\n");
+    for (int s = 0; s < SERVICE_COUNT; s++)
+        s_printf(&t, "hrss_service_up{service=\"%s\"} %d\n", service_name((service_id_t) s),
+                 pongs[s] && pongs[s]->ready ? 1 : 0);
+    s_printf(&t, "# HELP hrss_outbox_head highest committed outbox sequence number\n"
+                 "# TYPE hrss_outbox_head gauge\n");
+    for (int s = 0; s < SERVICE_COUNT; s++)
+        if (pongs[s] && pongs[s]->has_outbox_head)
+            s_printf(&t, "hrss_outbox_head{service=\"%s\"} %llu\n",
+                     service_name((service_id_t) s), (unsigned long long) pongs[s]->outbox_head);
+    s_printf(&t, "# HELP hrss_feed_lag_events events of a source's feed not yet applied by a"
+                 " consumer\n# TYPE hrss_feed_lag_events gauge\n");
+    for (int s = 0; s < SERVICE_COUNT; s++)
+        for (size_t i = 0; pongs[s] && i < pongs[s]->n_feeds; i++) {
+            const Hrss__FeedPosition *p = pongs[s]->feeds[i];
+            s_printf(&t, "hrss_feed_lag_events{consumer=\"%s\",source=\"%s\"} %llu\n",
+                     service_name((service_id_t) s), p->source,
+                     (unsigned long long) (p->head > p->cursor ? p->head - p->cursor : 0));
+        }
+    s_printf(&t, "# HELP hrss_service_dropped_requests_total requests a service dropped as"
+                 " malformed or unknown\n# TYPE hrss_service_dropped_requests_total counter\n");
+    for (int s = 0; s < SERVICE_COUNT; s++)
+        if (pongs[s])
+            s_printf(&t, "hrss_service_dropped_requests_total{service=\"%s\",reason=\"malformed\"}"
+                         " %llu\nhrss_service_dropped_requests_total{service=\"%s\","
+                         "reason=\"unknown\"} %llu\n",
+                     service_name((service_id_t) s), (unsigned long long) pongs[s]->malformed,
+                     service_name((service_id_t) s), (unsigned long long) pongs[s]->unknown);
+    *len = t.len;
+    return t.buf;
+}
