@@ -34,7 +34,7 @@ auth_authenticate(gateway_t *gw, http_req_t *req, principal_t *who)
     int lengths[] = {TOKEN_HASH_LEN};
     int formats[] = {1};
     PGresult *res = db_prepared(db, "token_lookup",
-                                "SELECT id, name, role, region FROM tokens"
+                                "SELECT id, name, role, region, rate_limit FROM tokens"
                                 " WHERE token_hash = $1 AND revoked_at IS NULL"
                                 " AND (expires_at IS NULL OR expires_at > now())",
                                 1, values, lengths, formats);
@@ -49,6 +49,7 @@ auth_authenticate(gateway_t *gw, http_req_t *req, principal_t *who)
         who->token_id = db_get_int64(res, 0, 0);
         snprintf(who->name, sizeof who->name, "%s", PQgetvalue(res, 0, 1));
         snprintf(who->region, sizeof who->region, "%s", PQgetvalue(res, 0, 3));
+        who->rate_limit = PQgetisnull(res, 0, 4) ? -1 : (int) db_get_int64(res, 0, 4);
     }
     PQclear(res);
     if (!found) {

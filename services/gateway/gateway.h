@@ -27,6 +27,7 @@
 
 typedef struct pending_t pending_t;
 typedef struct metrics_t metrics_t;
+typedef struct ratelimit_t ratelimit_t;
 
 typedef struct gateway_t {
     region_table_t *regions;
@@ -45,6 +46,7 @@ typedef struct gateway_t {
     int upstream_timeout_ms;
     Hrss__Reply *delivering;               /* the reply a callback is looking at */
     metrics_t *metrics;
+    ratelimit_t *limits;
 } gateway_t;
 
 typedef struct {
@@ -52,6 +54,7 @@ typedef struct {
     char name[64];
     role_t role;
     char region[REGION_LEN + 1];
+    int rate_limit;             /* requests/s; -1: the default; 0: unlimited */
 } principal_t;
 
 typedef struct http_req_t http_req_t;
@@ -150,8 +153,20 @@ void metrics_early_refusal(void);   /* any thread */
 /* The text of GET /metrics (malloc'd); `pongs` may hold NULLs. */
 char *metrics_render(metrics_t *m, const Hrss__Pong *const pongs[SERVICE_COUNT], size_t *len);
 
+/* ---- ratelimit.c: requests per second per token ---------------------------------- */
+ratelimit_t *ratelimit_new(void);
+void ratelimit_destroy(ratelimit_t **self_p);
+/* 0 when `who` may go on; else the seconds to wait (Retry-After). */
+int ratelimit_take(ratelimit_t *self, const principal_t *who);
+
+/* ---- openapi_yaml.c (generated from openapi.yaml) ---------------------------------- */
+extern const unsigned char openapi_yaml[];
+extern const unsigned long openapi_yaml_len;
+
 /* ---- routes.c ------------------------------------------------------------------------ */
 void routes_dispatch(gateway_t *gw, http_req_t *req);
+/* The route table: method and pattern of route `i`; false past the end. */
+bool routes_get(size_t i, const char **method, const char **pattern);
 
 /* ---- events.c: POST /v1/events -------------------------------------------------- */
 void events_post(gateway_t *gw, http_req_t *req);

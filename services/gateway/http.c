@@ -8,14 +8,12 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "gateway.h"
 #include "log.h"
 #include "timeutil.h"
 
 #define HTTP_THREADS 2
-#define HTTP_CONNECTION_TIMEOUT_S 30     /* idle or slow clients are cut off */
-#define HTTP_CONNECTION_LIMIT 1024
-#define HTTP_PER_IP_LIMIT 64
 #define URL_MAX 2048
 
 static void
@@ -194,9 +192,23 @@ s_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     *con_cls = NULL;
 }
 
+/* A setting from the environment, or its default when unset or malformed. */
+static unsigned
+s_setting(const char *name, long fallback, long max)
+{
+    int ok;
+    long v = config_long(name, fallback, 1, max, &ok);
+    return (unsigned) (ok ? v : fallback);
+}
+
 int
 http_start(gateway_t *gw, const char *addr, int port)
 {
+    /* limits on what clients control: idle/slow connections are cut off after
+     * the timeout (slowloris), and no address may hold more than its share */
+    unsigned timeout_s = s_setting("HRSS_HTTP_TIMEOUT_S", 30, 3600);
+    unsigned connections = s_setting("HRSS_HTTP_CONNECTIONS", 1024, 65536);
+    unsigned per_ip = s_setting("HRSS_HTTP_PER_IP", 64, 65536);
     gw->queue_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (gw->queue_fd < 0 || pthread_mutex_init(&gw->queue_lock, NULL))
         return -1;
@@ -210,9 +222,8 @@ http_start(gateway_t *gw, const char *addr, int port)
             MHD_USE_ERROR_LOG,
         (uint16_t) port, NULL, NULL, s_access, gw, MHD_OPTION_SOCK_ADDR, &sin,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned) HTTP_THREADS, MHD_OPTION_CONNECTION_TIMEOUT,
-        (unsigned) HTTP_CONNECTION_TIMEOUT_S, MHD_OPTION_CONNECTION_LIMIT,
-        (unsigned) HTTP_CONNECTION_LIMIT, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        (unsigned) HTTP_PER_IP_LIMIT, MHD_OPTION_NOTIFY_COMPLETED, s_completed, gw,
+        timeout_s, MHD_OPTION_CONNECTION_LIMIT, connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+        per_ip, MHD_OPTION_NOTIFY_COMPLETED, s_completed, gw,
         MHD_OPTION_END);
     return gw->mhd ? 0 : -1;
 }

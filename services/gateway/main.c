@@ -14,7 +14,6 @@
 #include "wire.h"
 
 #define TICK_MS 1000
-#define JSON_DEPTH_MAX 32
 #define DRAIN_MS 5000           /* in-flight work allowed to finish at shutdown */
 
 static volatile sig_atomic_t s_stop = 0;
@@ -24,61 +23,6 @@ s_on_signal(int sig)
 {
     (void) sig;
     s_stop = 1;
-}
-
-db_t *
-gateway_db(gateway_t *gw)
-{
-    return gw->db;
-}
-
-const region_table_t *
-gateway_regions(gateway_t *gw)
-{
-    return gw->regions;
-}
-
-static int
-s_depth(const json_t *v, int limit)
-{
-    if (limit < 0)
-        return -1;
-    if (json_is_object(v)) {
-        const char *k;
-        json_t *c;
-        json_object_foreach((json_t *) v, k, c) if (s_depth(c, limit - 1) < 0) return -1;
-    } else if (json_is_array(v)) {
-        size_t i;
-        json_t *c;
-        json_array_foreach(v, i, c) if (s_depth(c, limit - 1) < 0) return -1;
-    }
-    return 0;
-}
-
-json_t *
-gateway_parse_body(http_req_t *req)
-{
-    if (!req->body_len) {
-        http_problem(req, 400, "invalid_json", "Empty body", "a JSON body is required", NULL);
-        return NULL;
-    }
-    json_error_t error;
-    /* duplicate keys are ambiguous: which one did the sender mean? */
-    json_t *body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &error);
-    if (!body) {
-        char detail[256];
-        snprintf(detail, sizeof detail, "%s at line %d column %d", error.text, error.line,
-                 error.column);
-        http_problem(req, 400, "invalid_json", "Malformed JSON", detail, NULL);
-        return NULL;
-    }
-    if (s_depth(body, JSON_DEPTH_MAX) < 0) {
-        json_decref(body);
-        http_problem(req, 400, "invalid_json", "JSON nested too deeply",
-                     "JSON may nest at most 32 levels", NULL);
-        return NULL;
-    }
-    return body;
 }
 
 static void
@@ -182,8 +126,9 @@ main(void)
     }
     gw.db = db_new(conninfo, "gateway");
     gw.metrics = metrics_new();
+    gw.limits = ratelimit_new();
     ctx = zmq_ctx_new();
-    if (!gw.db || !gw.metrics || !ctx || upstream_open(&gw, ctx))
+    if (!gw.db || !gw.metrics || !gw.limits || !ctx || upstream_open(&gw, ctx))
         goto out;
     s_tick(&gw);
     if (http_start(&gw, addr, (int) port)) {
@@ -207,6 +152,7 @@ out:
         zmq_ctx_term(ctx);
     db_destroy(&gw.db);
     metrics_destroy(&gw.metrics);
+    ratelimit_destroy(&gw.limits);
     region_table_destroy(&gw.regions);
     log_info("stopped");
     return rc;

@@ -1,5 +1,6 @@
 /* The gateway's routes: method, path pattern, who may call it, handler. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gateway.h"
@@ -7,7 +8,7 @@
 
 #define PATH_PARTS_MAX 6
 
-typedef enum { R_HEALTH, R_READY, R_METRICS, R_EVENTS, R_PERSON, R_INDICATORS, R_BREAKDOWN, R_SERIES, R_TARGETS, R_FEED } route_id_t;
+typedef enum { R_HEALTH, R_READY, R_METRICS, R_OPENAPI, R_EVENTS, R_PERSON, R_INDICATORS, R_BREAKDOWN, R_SERIES, R_TARGETS, R_FEED } route_id_t;
 
 /* bit per role */
 #define ANYONE 0u
@@ -26,6 +27,7 @@ static const route_t s_routes[] = {
     {R_HEALTH, "GET", "/healthz", false, ANYONE},
     {R_READY, "GET", "/readyz", false, ANYONE},
     {R_METRICS, "GET", "/metrics", false, ANYONE},
+    {R_OPENAPI, "GET", "/v1/openapi.yaml", false, ANYONE},
     {R_EVENTS, "POST", "/v1/events", true,
      ROLE_BIT(ROLE_TOWNSHIP) | ROLE_BIT(ROLE_COUNTY) | ROLE_BIT(ROLE_PROVINCE) |
          ROLE_BIT(ROLE_ADMIN)},
@@ -79,6 +81,16 @@ s_health(http_req_t *req)
     http_respond_json(req, 200, json_pack("{s:s}", "status", "ok"));
 }
 
+bool
+routes_get(size_t i, const char **method, const char **pattern)
+{
+    if (i >= sizeof s_routes / sizeof *s_routes)
+        return false;
+    *method = s_routes[i].method;
+    *pattern = s_routes[i].pattern;
+    return true;
+}
+
 void
 routes_dispatch(gateway_t *gw, http_req_t *req)
 {
@@ -115,6 +127,14 @@ routes_dispatch(gateway_t *gw, http_req_t *req)
     if (route->needs_auth) {
         if (auth_authenticate(gw, req, &req->who))
             return;
+        int wait = ratelimit_take(gw->limits, &req->who);
+        if (wait > 0) {
+            req->retry_after = wait;
+            http_problem(req, 429, "rate_limited", "Too many requests",
+                         "the token's request rate is exceeded; retry after the given seconds",
+                         NULL);
+            return;
+        }
         if (!(route->roles & ROLE_BIT(req->who.role))) {
             http_problem(req, 403, "forbidden", "Forbidden",
                          "the token's role may not use this route", NULL);
@@ -131,6 +151,14 @@ routes_dispatch(gateway_t *gw, http_req_t *req)
     case R_METRICS:
         reads_metrics(gw, req);
         break;
+    case R_OPENAPI: {
+        char *text = malloc(openapi_yaml_len + 1);
+        if (text)
+            memcpy(text, openapi_yaml, openapi_yaml_len + 1);
+        http_respond(req, text ? 200 : 500, "application/yaml; charset=utf-8", text,
+                     text ? openapi_yaml_len : 0);
+        break;
+    }
     case R_EVENTS:
         events_post(gw, req);
         break;

@@ -22,6 +22,7 @@ s_usage(void)
 {
     fprintf(stderr,
             "usage: hrssctl token create --role ROLE --region CODE --name NAME [--expires-days N]\n"
+            "                            [--rate REQUESTS_PER_SECOND (0: unlimited)]\n"
             "       hrssctl token list\n"
             "       hrssctl token revoke (--id ID | --name NAME)\n"
             "       hrssctl audit verify\n"
@@ -63,10 +64,12 @@ static int
 s_token_create(int argc, char **argv)
 {
     const char *role_text = NULL, *region_text = NULL, *name = NULL, *expires = NULL;
+    const char *rate = NULL;
     static const struct option opts[] = {{"role", required_argument, 0, 'r'},
                                          {"region", required_argument, 0, 'g'},
                                          {"name", required_argument, 0, 'n'},
                                          {"expires-days", required_argument, 0, 'e'},
+                                         {"rate", required_argument, 0, 'q'},
                                          {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -75,6 +78,7 @@ s_token_create(int argc, char **argv)
         case 'g': region_text = optarg; break;
         case 'n': name = optarg; break;
         case 'e': expires = optarg; break;
+        case 'q': rate = optarg; break;
         default: return s_usage();
         }
     }
@@ -109,6 +113,14 @@ s_token_create(int argc, char **argv)
             return 2;
         }
     }
+    if (rate) {
+        char *end;
+        long r = strtol(rate, &end, 10);
+        if (*end || r < 0 || r > 1000000) {
+            fprintf(stderr, "hrssctl: --rate must be 0 (unlimited) to 1000000\n");
+            return 2;
+        }
+    }
     db_t *db = s_connect();
     if (!db)
         return 1;
@@ -119,14 +131,15 @@ s_token_create(int argc, char **argv)
     int rc = 1;
     if (token_generate(token) || token_hash(token, strlen(token), hash))
         goto out;
-    const char *values[] = {name, role_name(role), region, (const char *) hash, days_text};
-    int lengths[] = {0, 0, 0, TOKEN_HASH_LEN, 0};
-    int formats[] = {0, 0, 0, 1, 0};
+    const char *values[] = {name, role_name(role), region, (const char *) hash, days_text, rate};
+    int lengths[] = {0, 0, 0, TOKEN_HASH_LEN, 0, 0};
+    int formats[] = {0, 0, 0, 1, 0, 0};
     PGresult *res = db_query(db,
-                             "INSERT INTO tokens (name, role, region, token_hash, expires_at)"
-                             " VALUES ($1, $2, $3, $4, CASE WHEN $5::int > 0"
-                             " THEN now() + make_interval(days => $5::int) END) RETURNING id",
-                             5, values, lengths, formats);
+                             "INSERT INTO tokens (name, role, region, token_hash, expires_at,"
+                             " rate_limit) VALUES ($1, $2, $3, $4, CASE WHEN $5::int > 0"
+                             " THEN now() + make_interval(days => $5::int) END, $6::int)"
+                             " RETURNING id",
+                             6, values, lengths, formats);
     if (!res) {
         fprintf(stderr, "hrssctl: cannot store the token: %s\n", db_error(db));
         goto out;

@@ -1,0 +1,62 @@
+/* State and helpers every route shares. */
+#include <stdio.h>
+
+#include "gateway.h"
+
+#define JSON_DEPTH_MAX 32
+
+db_t *
+gateway_db(gateway_t *gw)
+{
+    return gw->db;
+}
+
+const region_table_t *
+gateway_regions(gateway_t *gw)
+{
+    return gw->regions;
+}
+
+static int
+s_depth(const json_t *v, int limit)
+{
+    if (limit < 0)
+        return -1;
+    if (json_is_object(v)) {
+        const char *k;
+        json_t *c;
+        json_object_foreach((json_t *) v, k, c) if (s_depth(c, limit - 1) < 0) return -1;
+    } else if (json_is_array(v)) {
+        size_t i;
+        json_t *c;
+        json_array_foreach(v, i, c) if (s_depth(c, limit - 1) < 0) return -1;
+    }
+    return 0;
+}
+
+json_t *
+gateway_parse_body(http_req_t *req)
+{
+    if (!req->body_len) {
+        http_problem(req, 400, "invalid_json", "Empty body", "a JSON body is required", NULL);
+        return NULL;
+    }
+    json_error_t error;
+    /* duplicate keys are ambiguous: which one did the sender mean? */
+    json_t *body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &error);
+    if (!body) {
+        char detail[256];
+        snprintf(detail, sizeof detail, "%s at line %d column %d", error.text, error.line,
+                 error.column);
+        http_problem(req, 400, "invalid_json", "Malformed JSON", detail, NULL);
+        return NULL;
+    }
+    if (s_depth(body, JSON_DEPTH_MAX) < 0) {
+        json_decref(body);
+        http_problem(req, 400, "invalid_json", "JSON nested too deeply",
+                     "JSON may nest at most 32 levels", NULL);
+        return NULL;
+    }
+    return body;
+}
+
