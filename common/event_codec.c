@@ -440,6 +440,10 @@ proto_to_json(const ProtobufCMessage *msg, unsigned flags)
             json_object_set_new(obj, f->name, arr);
             continue;
         }
+        /* the members of a oneof share one slot and one case number */
+        if ((f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) &&
+            *(const uint32_t *) (base + f->quantifier_offset) != f->id)
+            continue;
         if (f->label == PROTOBUF_C_LABEL_OPTIONAL && f->quantifier_offset &&
             !*(const protobuf_c_boolean *) (base + f->quantifier_offset))
             continue;

@@ -7,6 +7,8 @@
 #   ./deploy/local.sh status           daemons, PostgreSQL, /readyz
 #   ./deploy/local.sh logs [-f] [NAME] tail the logs (NAME: a daemon or postgresql)
 #   ./deploy/local.sh start|stop|kill NAME   act on one daemon (kill = SIGKILL)
+#   ./deploy/local.sh fuzz [SECONDS]   replay the fuzz corpus, fuzz each target (long form)
+#   ./deploy/local.sh memcheck [ARGS]  `test` with the daemons under valgrind memcheck
 #
 # Every sub-command acts on the stack in $HRSS_STATE_DIR (default <repo>/var);
 # `test` makes its own state directory under /tmp and never touches that one.
@@ -24,7 +26,8 @@ cd "$REPO"
 readonly SERVICES=(employment insurance arrears reporting gateway)   # start order
 readonly PACKAGES=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev
     protobuf-c-compiler libpq-dev libjansson-dev libmicrohttpd-dev libsodium-dev
-    libcmocka-dev postgresql-15 postgresql-client-15 python3 curl procps iproute2 wrk)
+    libcmocka-dev postgresql-15 postgresql-client-15 python3 curl procps iproute2 wrk
+    clang libclang-rt-14-dev valgrind)   # fuzz targets (libFuzzer), memcheck
 readonly DB_NAME=hrss
 readonly PG_SUPERUSER=postgres
 readonly READY_TIMEOUT=60
@@ -521,7 +524,9 @@ start_daemon() {
             # shellcheck disable=SC1090
             . "$ENV_FILE"
             printf '=== %s hrss-%s starting (pid %s)\n' "$(date -Is)" "$name" "$BASHPID"
-            exec setsid "$bin"
+            # HRSS_DAEMON_WRAPPER (memcheck): a command line the daemon runs under
+            # shellcheck disable=SC2086
+            exec setsid ${HRSS_DAEMON_WRAPPER:-} "$bin"
         ) </dev/null >>"$LOG_DIR/$name.log" 2>&1 &
         echo $!
     )
@@ -771,6 +776,9 @@ TEST_ACTIVE=0
 TEST_RC=1
 CTEST_PID=""
 
+# What memcheck prints for an error or a definite leak (with --quiet).
+readonly VALGRIND_REPORT='^==[0-9]+== (Invalid |Conditional jump|Use of uninitialised|Syscall param|Mismatched free|Source and destination overlap|Argument .* of function|[0-9,]+ bytes in [0-9,]+ blocks are definitely lost)'
+
 # logs_check: after the daemons have exited, their logs must hold no sanitizer
 # report (leaks are reported at exit) and no full id number (personal data
 # never goes to a log).
@@ -782,6 +790,11 @@ logs_check() {
         if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f"; then
             log "sanitizer report in $f:"
             grep -E -A20 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:' "$f" | head -40 >&2
+            bad=1
+        fi
+        if grep -qE "$VALGRIND_REPORT" "$f"; then
+            log "valgrind report in $f:"
+            grep -E -A25 "$VALGRIND_REPORT" "$f" | head -60 >&2
             bad=1
         fi
         if grep -qE '(^|[^0-9])[0-9]{17}[0-9Xx]([^0-9]|$)' "$f"; then
@@ -875,6 +888,7 @@ cmd_test() {
     for v in $(compgen -e); do
         case $v in
             HRSS_TEST_SANITIZE | HRSS_LOG_LEVEL | HRSS_PG_BIN | HRSS_JOBS | HRSS_SKIP_BUILD) ;;
+            HRSS_TEST_FUZZ* | HRSS_FAULT_* | HRSS_DAEMON_WRAPPER) ;;   # fuzz, faults, memcheck
             HRSS_*) unset "$v" ;;
         esac
     done
@@ -885,6 +899,7 @@ cmd_test() {
     ensure_packages
     test_pass "${BUILD_DIR:-$REPO/build}" OFF "$@"
     ((TEST_RC == 0)) || exit "$TEST_RC"
+    test_fuzz "$@"
 
     local san=${HRSS_TEST_SANITIZE:-}
     if [[ $san != 0 && ($san == 1 || ${CI:-} == true) ]]; then
@@ -894,6 +909,105 @@ cmd_test() {
         test_pass "${ASAN_BUILD_DIR:-$REPO/build-asan}" ON "$@"
     fi
     exit "$TEST_RC"
+}
+
+# --- fuzz and memcheck ------------------------------------------------------------
+
+readonly FUZZ_TARGETS=(fuzz_event_decode fuzz_validators fuzz_wire)
+
+# fuzz_build DIR: the libFuzzer targets of tests/fuzz, with clang.
+fuzz_build() {
+    FUZZ_DIR=$(abs_path "$1")
+    command -v clang >/dev/null || die "clang not found (apt-get install clang libclang-rt-14-dev)"
+    if [[ ${HRSS_SKIP_BUILD:-0} == 1 ]]; then
+        log "HRSS_SKIP_BUILD=1: using the fuzz targets already in $FUZZ_DIR"
+    else
+        log "building the fuzz targets in $FUZZ_DIR (clang, libFuzzer, ASan+UBSan)"
+        # clang warns differently from gcc: -Werror stays with the gcc builds
+        cmake -S "$REPO" -B "$FUZZ_DIR" -DCMAKE_C_COMPILER=clang -DHRSS_FUZZ=ON \
+            -DHRSS_WERROR=OFF >/dev/null || die "cmake configure of $FUZZ_DIR failed"
+        cmake --build "$FUZZ_DIR" -j "${HRSS_JOBS:-2}" --target "${FUZZ_TARGETS[@]}" ||
+            die "building the fuzz targets failed (see above)"
+    fi
+}
+
+# fuzz_run SECONDS [TARGET...]: replay each target's seed corpus
+# (tests/fuzz/corpus/TARGET), then fuzz it for SECONDS. New inputs go to a
+# scratch corpus, crashes, leaks and timeouts to artifacts beside it; the
+# directory is kept when something was found. Returns 1 if anything failed.
+fuzz_run() {
+    local secs=$1 t bin corpus out rc=0 dict stats
+    shift
+    (($#)) || set -- "${FUZZ_TARGETS[@]}"
+    out=$(mktemp -d /tmp/hrss-fuzz.XXXXXX)
+    export HRSS_DATA_DIR=$REPO/common/data
+    for t in "$@"; do
+        bin=$FUZZ_DIR/tests/fuzz/$t
+        corpus=$REPO/tests/fuzz/corpus/$t
+        [[ -x $bin && -d $corpus ]] || die "no fuzz target $t ($bin, $corpus)"
+        dict=()
+        [[ -f $REPO/tests/fuzz/$t.dict ]] && dict=("-dict=$REPO/tests/fuzz/$t.dict")
+        if ! "$bin" -runs=0 "$corpus" >"$out/$t.replay.log" 2>&1; then
+            tail -n 40 "$out/$t.replay.log" >&2
+            log "fuzz: $t FAILED on its seed corpus (log $out/$t.replay.log)"
+            rc=1
+            continue
+        fi
+        mkdir -p "$out/$t"
+        if ! "$bin" "${dict[@]}" -max_total_time="$secs" -timeout=10 -print_final_stats=1 \
+            -artifact_prefix="$out/$t-" "$out/$t" "$corpus" >"$out/$t.log" 2>&1; then
+            grep -v '^#' "$out/$t.log" | tail -n 40 >&2
+            log "fuzz: $t FAILED: $(find "$out" -maxdepth 1 -name "$t-*" | head -1) (log $out/$t.log)"
+            rc=1
+            continue
+        fi
+        stats=$(awk '/stat::number_of_executed_units/ {n=$2} /stat::average_exec_per_sec/ {r=$2}
+            END {printf "%d runs, %d exec/s", n, r}' "$out/$t.log")
+        log "fuzz: $t: corpus replayed, fuzzed ${secs} s: $stats, $(find "$out/$t" -type f | wc -l) new inputs"
+    done
+    if ((rc)); then
+        log "fuzz findings kept in $out (replay one: $FUZZ_DIR/tests/fuzz/TARGET FILE)"
+    else
+        rm -rf -- "$out"
+    fi
+    return "$rc"
+}
+
+# test_fuzz [CTEST ARGS]: the short fuzz pass of `test`, when clang is there:
+# for the whole suite (no ctest arguments) or HRSS_TEST_FUZZ=1, never with
+# HRSS_TEST_FUZZ=0. HRSS_TEST_FUZZ_SECONDS per target (20).
+test_fuzz() {
+    local want=${HRSS_TEST_FUZZ:-}
+    [[ $want != 0 && ($want == 1 || $# == 0) ]] || return 0
+    if ! command -v clang >/dev/null; then
+        log "clang not found: the fuzz targets are skipped"
+        return 0
+    fi
+    fuzz_build "${FUZZ_BUILD_DIR:-$REPO/build-fuzz}"
+    fuzz_run "${HRSS_TEST_FUZZ_SECONDS:-20}" || exit 1
+}
+
+cmd_fuzz() {
+    local secs=${1:-600}
+    [[ $secs =~ ^[1-9][0-9]*$ ]] || die "usage: $0 fuzz [SECONDS PER TARGET] [TARGET...]"
+    (($#)) && shift
+    ensure_packages
+    fuzz_build "${FUZZ_BUILD_DIR:-$REPO/build-fuzz}"
+    fuzz_run "$secs" "$@" || exit 1
+    log "fuzzing found nothing"
+}
+
+# memcheck [CTEST ARGS]: `test` with every daemon under valgrind memcheck
+# (default: the integration tests); any memcheck report in a daemon's log
+# fails the run (logs_check).
+cmd_memcheck() {
+    command -v valgrind >/dev/null || die "valgrind not found (apt-get install valgrind)"
+    export HRSS_DAEMON_WRAPPER=${HRSS_DAEMON_WRAPPER:-valgrind --tool=memcheck --quiet \
+--leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --num-callers=40}
+    export HRSS_TEST_SANITIZE=0 HRSS_TEST_FUZZ=0
+    (($#)) || set -- -L integration
+    log "memcheck: daemons run under: $HRSS_DAEMON_WRAPPER"
+    cmd_test "$@"
 }
 
 usage() {
@@ -907,6 +1021,8 @@ usage: $0 COMMAND
   start NAME         start one daemon
   stop NAME          stop one daemon (SIGTERM, SIGKILL after ${STOP_TIMEOUT} s)
   kill NAME          SIGKILL one daemon (fault tests)
+  fuzz [SECONDS] [TARGET...]  fuzz each libFuzzer target SECONDS (600) after replaying its corpus
+  memcheck [CTEST ARGS]       test with the daemons under valgrind (default -L integration)
 The stack is the one in \$HRSS_STATE_DIR (default $REPO/var).
 EOF
 }
@@ -921,6 +1037,8 @@ main() {
         logs) cmd_logs "$@" ;;
         start | stop | kill) cmd_one "$cmd" "$@" ;;
         test) cmd_test "$@" ;;
+        fuzz) cmd_fuzz "$@" ;;
+        memcheck) cmd_memcheck "$@" ;;
         _db) cmd_db "$@" ;;
         -h | --help | help) usage ;;
         *) usage >&2; exit 2 ;;
