@@ -22,6 +22,8 @@
 #define FEED_TIMEOUT_MS 5000     /* a feed request unanswered this long is re-sent */
 #define MAX_CONSUMERS 8
 #define ROUTER_BURST 64          /* requests handled per poll round before looking elsewhere */
+#define BATCH_MAX 1000           /* CONTRACT.md: events of one request. Bounds the time one
+                                  * batch holds the loop: each poisoned event replays it */
 
 typedef struct {
     const feed_subscription_t *sub;
@@ -362,6 +364,9 @@ s_on_events(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply)
 {
     const Hrss__EventBatch *batch = req->events;
     arena_t *arena = svc->arena;
+    if (batch->n_events > BATCH_MAX)
+        return service_fail(reply, arena, "too_many_events",
+                            "a batch carries at most 1000 events", false);
     Hrss__EventResults *out = arena_alloc(arena, sizeof *out);
     if (!out)
         return -1;

@@ -89,6 +89,8 @@ wire_recv(void *sock, const ProtobufCMessageDescriptor *desc)
         msg = protobuf_c_message_unpack(desc, NULL, zmq_msg_size(&frame), zmq_msg_data(&frame));
     zmq_msg_close(&frame);
     wire_drain(sock);
+    if (!msg)
+        errno = EPROTO;   /* not EAGAIN: a frame came, it held no message */
     return msg;
 }
 
@@ -106,6 +108,7 @@ wire_recv_request(void *router, unsigned char id[256], size_t *id_len)
     if (*id_len > 255 || !more) {
         zmq_msg_close(&frame);
         wire_drain(router);
+        errno = EPROTO;
         return NULL;
     }
     memcpy(id, zmq_msg_data(&frame), *id_len);

@@ -24,12 +24,14 @@ void wire_close(void **sock_p);
 int wire_send(void *sock, const ProtobufCMessage *msg, int flags);
 
 /* Receives one frame and unpacks it as `desc`. NULL when the frame is not a
- * valid message (the caller counts and drops it) or on a socket error; in both
+ * valid message (errno EPROTO: the caller counts and drops it) or on a socket
+ * error (errno from zmq_msg_recv, EAGAIN when nothing was waiting); in both
  * cases any further frames of the multi-part message are drained. */
 ProtobufCMessage *wire_recv(void *sock, const ProtobufCMessageDescriptor *desc);
 
 /* ROUTER side: receives [routing id][payload]; `id` gets the routing id
- * (at most 255 bytes). NULL on a malformed message, which is drained. */
+ * (at most 255 bytes). NULL on a malformed message, which is drained (errno
+ * EPROTO), or as wire_recv. */
 Hrss__Request *wire_recv_request(void *router, unsigned char id[256], size_t *id_len);
 int wire_send_reply(void *router, const unsigned char *id, size_t id_len, const Hrss__Reply *reply);
 
