@@ -177,6 +177,8 @@ void reads_indicators(gateway_t *gw, http_req_t *req, const char *code, const ch
 void reads_targets_put(gateway_t *gw, http_req_t *req, const char *year, const char *region);
 void reads_feed(gateway_t *gw, http_req_t *req);
 void reads_ready(gateway_t *gw, http_req_t *req);
+/* GET /v1/ping?service=NAME: one Ping to the service, timed (the cost of a hop). */
+void reads_ping(gateway_t *gw, http_req_t *req);
 void reads_metrics(gateway_t *gw, http_req_t *req);
 
 /* ---- main.c: shared state ------------------------------------------------------------- */

@@ -649,6 +649,59 @@ reads_ready(gateway_t *gw, http_req_t *req)
     s_ready_finish(req);
 }
 
+/* ---- ping: the cost of one hop --------------------------------------------------- */
+
+typedef struct {
+    service_id_t service;
+    int64_t sent_us;
+} ping_work_t;
+
+static void
+s_ping_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *reply)
+{
+    (void) gw;
+    (void) part;
+    ping_work_t *w = req->work;
+    int64_t rtt_us = monotonic_us() - w->sent_us;
+    if (!reply || reply->body_case != HRSS__REPLY__BODY_PONG) {
+        http_problem(req, 503, "unavailable", "Service unavailable",
+                     reply ? "unexpected reply" : "the service did not answer in time", NULL);
+        return;
+    }
+    http_respond_json(req, 200,
+                      json_pack("{s:s, s:b, s:I}", "service", service_name(w->service), "ready",
+                                reply->pong->ready, "rtt_us", (json_int_t) rtt_us));
+}
+
+void
+reads_ping(gateway_t *gw, http_req_t *req)
+{
+    const char *name = http_arg(req, "service");
+    int service = -1;
+    for (int s = 0; name && s < SERVICE_COUNT; s++)
+        if (strcmp(name, service_name((service_id_t) s)) == 0)
+            service = s;
+    if (service < 0) {
+        s_bad_param(req, "service", "unknown_service",
+                    "service must be employment, insurance, arrears or reporting");
+        return;
+    }
+    ping_work_t *w = calloc(1, sizeof *w);
+    if (!w) {
+        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
+        return;
+    }
+    req->work = w;
+    req->work_free = free;
+    w->service = (service_id_t) service;
+    Hrss__Ping ping = HRSS__PING__INIT;
+    Hrss__Request msg = HRSS__REQUEST__INIT;
+    msg.body_case = HRSS__REQUEST__BODY_PING;
+    msg.ping = &ping;
+    w->sent_us = monotonic_us();
+    upstream_call(gw, w->service, &msg, READY_TIMEOUT_MS, req, 0, s_ping_reply);
+}
+
 /* ---- metrics ------------------------------------------------------------------------ */
 
 typedef struct {

@@ -8,7 +8,7 @@
 
 #define PATH_PARTS_MAX 6
 
-typedef enum { R_HEALTH, R_READY, R_METRICS, R_OPENAPI, R_EVENTS, R_PERSON, R_INDICATORS, R_BREAKDOWN, R_SERIES, R_TARGETS, R_FEED } route_id_t;
+typedef enum { R_HEALTH, R_READY, R_METRICS, R_OPENAPI, R_EVENTS, R_PERSON, R_INDICATORS, R_BREAKDOWN, R_SERIES, R_TARGETS, R_FEED, R_PING } route_id_t;
 
 /* bit per role */
 #define ANYONE 0u
@@ -37,6 +37,7 @@ static const route_t s_routes[] = {
     {R_SERIES, "GET", "/v1/indicators/{code}/series", true, ROLES_ALL},
     {R_TARGETS, "PUT", "/v1/targets/{year}/{region}", true, ROLE_BIT(ROLE_ADMIN)},
     {R_FEED, "GET", "/v1/feed", true, ROLE_BIT(ROLE_PROVINCE) | ROLE_BIT(ROLE_ADMIN)},
+    {R_PING, "GET", "/v1/ping", true, ROLES_ALL},
 };
 
 /* Splits "/v1/persons/123" into segments in place. */
@@ -179,6 +180,9 @@ routes_dispatch(gateway_t *gw, http_req_t *req)
         break;
     case R_FEED:
         reads_feed(gw, req);
+        break;
+    case R_PING:
+        reads_ping(gw, req);
         break;
     }
 }
