@@ -28,7 +28,7 @@
 
 #define ZAP_ENDPOINT "inproc://zeromq.zap.01"
 #define KEY_LEN 32
-#define KEY_FILE_MAX 4096          /* a key file is one line, perhaps with comments */
+#define KEY_FILE_MAX 4096          /* a key file is one line */
 #define NAME_MAX_LEN 64
 #define ZAP_FRAMES_MAX 8           /* RFC 27: 6 frames + CURVE's one credential */
 #define RELOAD_MS 5000             /* authorized/ is reread at least this often */
@@ -145,8 +145,8 @@ out:
     return rc;
 }
 
-/* The one z85 key line of a key file (blank lines and # comments allowed),
- * copied into z85. */
+/* The one z85 key line of a key file (blank lines around it allowed; no
+ * comments, since '#' is a z85 digit), copied into z85. */
 static int
 s_key_line(const char *text, char z85[CURVE_KEY_Z85_LEN + 1])
 {
@@ -161,7 +161,7 @@ s_key_line(const char *text, char z85[CURVE_KEY_Z85_LEN + 1])
         size_t n = (size_t) (p + len - q);
         while (n && (q[n - 1] == ' ' || q[n - 1] == '\t' || q[n - 1] == '\r'))
             n--;
-        if (n && q[0] != '#') {
+        if (n) {
             if (found || n != CURVE_KEY_Z85_LEN)
                 return -1;
             memcpy(z85, q, n);

@@ -4,15 +4,20 @@
  *   hrssctl token list
  *   hrssctl token revoke (--id ID | --name NAME)
  *   hrssctl audit verify
+ *   hrssctl keygen --name NAME [--dir DIR]
  *
- * It works on the gateway's schema with the gateway's database role
+ * keygen writes a CURVE keypair for a daemon (common/curve.h); everything
+ * else works on the gateway's schema with the gateway's database role
  * ($HRSS_GATEWAY_DB), the only place tokens live. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config.h"
+#include "curve.h"
 #include "db.h"
 #include "region.h"
 #include "token.h"
@@ -26,6 +31,7 @@ s_usage(void)
             "       hrssctl token list\n"
             "       hrssctl token revoke (--id ID | --name NAME)\n"
             "       hrssctl audit verify\n"
+            "       hrssctl keygen --name NAME [--dir DIR (default $HRSS_KEYS_DIR, var/keys)]\n"
             "roles: township county checker province admin\n");
     return 2;
 }
@@ -274,9 +280,45 @@ s_audit_verify(void)
     return rc;
 }
 
+/* NAME.key (secret, mode 600) and NAME.pub in DIR; the public key on stdout. */
+static int
+s_keygen(int argc, char **argv)
+{
+    const char *name = NULL, *dir = curve_keys_dir();
+    static const struct option opts[] = {
+        {"name", required_argument, 0, 'n'}, {"dir", required_argument, 0, 'd'}, {0, 0, 0, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'n')
+            name = optarg;
+        else if (c == 'd')
+            dir = optarg;
+        else
+            return s_usage();
+    }
+    if (!name || optind != argc)
+        return s_usage();
+    /* the directory holds secret keys: closed to others from the start */
+    if (mkdir(dir, 0700) && errno != EEXIST) {
+        fprintf(stderr, "hrssctl: cannot create %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    char pub[CURVE_KEY_Z85_LEN + 1];
+    if (curve_keygen(dir, name, pub)) {
+        fprintf(stderr, "hrssctl: %s\n", curve_error());
+        return 1;
+    }
+    fprintf(stderr, "hrssctl: wrote %s/%s.key (secret, mode 600) and %s/%s.pub\n", dir, name, dir,
+            name);
+    printf("%s\n", pub);
+    return 0;
+}
+
 int
 main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "keygen") == 0)
+        return s_keygen(argc - 1, argv + 1);
     if (argc == 3 && strcmp(argv[1], "audit") == 0 && strcmp(argv[2], "verify") == 0)
         return s_audit_verify();
     if (argc < 3 || strcmp(argv[1], "token") != 0)
