@@ -3,6 +3,7 @@
 #
 #   ./deploy/local.sh up               install, build, start everything, print a summary
 #   ./deploy/local.sh test [ARGS]      the same on an isolated throw-away stack, then ctest ARGS
+#   ./deploy/local.sh bench            benchmarks beside same-run baselines on an isolated stack
 #   ./deploy/local.sh down             stop the daemons and PostgreSQL
 #   ./deploy/local.sh status           daemons, PostgreSQL, /readyz
 #   ./deploy/local.sh logs [-f] [NAME] tail the logs (NAME: a daemon or postgresql)
@@ -816,7 +817,7 @@ test_teardown() {
     if ((TEST_RC == 0)); then
         # a cluster kept outside the state dir (see pg_locate) goes too
         if ((${PG_OUTSIDE:-0})) && [[ -n ${PG_ROOT:-} ]]; then rm -rf -- "$PG_ROOT"; fi
-        [[ $STATE == /tmp/hrss-test.* ]] && rm -rf -- "$STATE"
+        [[ $STATE == /tmp/hrss-test.* || $STATE == /tmp/hrss-bench.* ]] && rm -rf -- "$STATE"
         log "test stack removed"
     else
         log "test stack kept for inspection: $STATE"
@@ -1010,11 +1011,75 @@ cmd_memcheck() {
     cmd_test "$@"
 }
 
+# --- bench ------------------------------------------------------------------------
+
+# cmd_bench: tests/bench/run.py against a stack set up exactly like test's
+# (own state dir under /tmp, own cluster, free ports), torn down afterwards;
+# the results go to $STATE/bench/results.{json,md}, copied to var/bench/.
+cmd_bench() {
+    [[ $# == 0 ]] || die "bench takes no arguments (its settings are HRSS_BENCH_* variables, see README)"
+    local v
+    for v in $(compgen -e); do
+        case $v in
+            HRSS_BENCH_* | HRSS_LOG_LEVEL | HRSS_PG_BIN | HRSS_JOBS | HRSS_SKIP_BUILD) ;;
+            HRSS_*) unset "$v" ;;
+        esac
+    done
+    trap on_exit EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+
+    ensure_packages
+    bin_dir_init "${BUILD_DIR:-$REPO/build}"
+    build "$BIN_DIR" OFF
+    [[ -x $BIN_DIR/tests/bench/hrss-bench-load ]] ||
+        die "$BIN_DIR/tests/bench/hrss-bench-load is missing after the build"
+
+    state_init "$(mktemp -d /tmp/hrss-bench.XXXXXX)"
+    chmod 755 "$STATE"   # the postgres user must be able to enter it
+    TEST_ACTIVE=1
+    TEST_RC=1
+    PG_PORT=$(free_port)
+    HTTP_ADDR=127.0.0.1
+    HTTP_PORT=$(free_port)
+    while [[ $HTTP_PORT == "$PG_PORT" ]]; do HTTP_PORT=$(free_port); done
+    log "bench stack in $STATE (HTTP port $HTTP_PORT, PostgreSQL port $PG_PORT)"
+    stack_up
+    install -d -m 755 "$STATE/bench"
+
+    # Its own session, waited for in the background, like ctest in test_pass:
+    # a signal to this script stops the run and tears the stack down at once.
+    (
+        # shellcheck disable=SC1090
+        . "$ENV_FILE"
+        export HRSS_BENCH_BIN=$BIN_DIR/tests/bench HRSS_BENCH_REPO=$REPO \
+            HRSS_BENCH_OUT=$STATE/bench/results.json
+        exec setsid python3 "$REPO/tests/bench/run.py"
+    ) &
+    CTEST_PID=$!
+    TEST_RC=0
+    wait "$CTEST_PID" || TEST_RC=$?
+    CTEST_PID=""
+    if [[ -f $STATE/bench/results.json ]]; then
+        install -d -m 755 "$REPO/var/bench"
+        cp -- "$STATE/bench/results.json" "$STATE/bench/results.md" "$REPO/var/bench/"
+        log "results in $STATE/bench/results.json, copied to $REPO/var/bench/results.json"
+    fi
+    if ((TEST_RC != 0)); then
+        tail_all_logs
+        log "bench FAILED (exit $TEST_RC)"
+    fi
+    test_teardown
+    exit "$TEST_RC"
+}
+
 usage() {
     cat <<EOF
 usage: $0 COMMAND
   up                 install missing packages, build, start PostgreSQL and every daemon
   test [CTEST ARGS]  the same on a throw-away stack, then ctest (exit code: ctest's)
+  bench              benchmarks beside same-run baselines on a throw-away stack
+                     (HRSS_BENCH_QUICK=1: a short smoke run)
   down               stop the daemons, then PostgreSQL
   status             daemons, PostgreSQL and /readyz
   logs [-f] [NAME]   tail the logs (NAME: ${SERVICES[*]} postgresql)
@@ -1037,6 +1102,7 @@ main() {
         logs) cmd_logs "$@" ;;
         start | stop | kill) cmd_one "$cmd" "$@" ;;
         test) cmd_test "$@" ;;
+        bench) cmd_bench "$@" ;;
         fuzz) cmd_fuzz "$@" ;;
         memcheck) cmd_memcheck "$@" ;;
         _db) cmd_db "$@" ;;
