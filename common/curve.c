@@ -34,6 +34,9 @@
 #define RELOAD_MS 5000             /* authorized/ is reread at least this often */
 #define REFUSAL_LOG_MS 60000       /* one log line per key per minute at most */
 #define REFUSAL_SLOTS 32
+#define WATCH_MAX 32               /* client sockets watched for refusals */
+#define RETRY_FIRST_MS 1000        /* a refused client tries again after this, */
+#define RETRY_MAX_MS 30000         /* doubling up to this */
 
 typedef struct {
     uint8_t key[KEY_LEN];
@@ -45,6 +48,19 @@ typedef struct {
     char mechanism[8];
     int64_t logged_ms;
 } refusal_t;
+
+/* A client socket and the monitor that tells when a server refused our key:
+ * libzmq then gives the connection up for good, so curve_tick reconnects. */
+typedef struct {
+    void *sock;                    /* NULL once the socket is closed */
+    void *monitor;                 /* PAIR receiving the socket's events */
+    char server[NAME_MAX_LEN + 1];
+    char endpoint[256];
+    bool refused;                  /* a reconnect is due at retry_ms */
+    bool was_refused;              /* since the last successful handshake */
+    int64_t retry_ms;
+    int backoff_ms;
+} watch_t;
 
 struct curve_t {
     void *ctx;
@@ -66,6 +82,9 @@ struct curve_t {
     void *pipe;                    /* the main thread's end of the control pipe */
     void *thread_pipe, *zap;       /* the thread's: handed over when it starts */
     _Atomic uint64_t refusals;
+    /* client sockets (main thread) */
+    watch_t watched[WATCH_MAX];
+    int nwatched;
 };
 
 static _Thread_local char s_error[512];
@@ -632,7 +651,95 @@ curve_client(curve_t *self, void *sock, const char *server_name)
         s_fail("CURVE client options: %s", zmq_strerror(errno));
         return -1;
     }
+    if (self->nwatched == WATCH_MAX) {
+        errno = ENOSPC;
+        s_fail("more than %d CURVE client sockets", WATCH_MAX);
+        return -1;
+    }
+    watch_t *w = &self->watched[self->nwatched];
+    char endpoint[64];
+    snprintf(endpoint, sizeof endpoint, "inproc://hrss-curve-watch-%p-%d", (void *) self,
+             self->nwatched);
+    if (zmq_socket_monitor(sock, endpoint,
+                           ZMQ_EVENT_HANDSHAKE_FAILED_AUTH | ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+                               ZMQ_EVENT_MONITOR_STOPPED)) {
+        s_fail("monitor of a CURVE client socket: %s", zmq_strerror(errno));
+        return -1;
+    }
+    w->monitor = s_quick_socket(self->ctx, ZMQ_PAIR);
+    if (!w->monitor || zmq_connect(w->monitor, endpoint)) {
+        s_fail("monitor of a CURVE client socket: %s", zmq_strerror(errno));
+        zmq_socket_monitor(sock, NULL, 0);
+        wire_close(&w->monitor);
+        return -1;
+    }
+    w->sock = sock;
+    snprintf(w->server, sizeof w->server, "%s", server_name);
+    w->backoff_ms = RETRY_FIRST_MS;
+    self->nwatched++;
     return 0;
+}
+
+/* Reads what the monitor of one client socket has to say. */
+static void
+s_watch_events(watch_t *w, int64_t now)
+{
+    for (;;) {
+        zmq_msg_t head, addr;
+        zmq_msg_init(&head);
+        if (zmq_msg_recv(&head, w->monitor, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&head);
+            return;
+        }
+        uint16_t event = 0;
+        if (zmq_msg_size(&head) >= 2)
+            memcpy(&event, zmq_msg_data(&head), 2);
+        zmq_msg_close(&head);
+        zmq_msg_init(&addr);
+        if (zmq_msg_recv(&addr, w->monitor, ZMQ_DONTWAIT) >= 0 && zmq_msg_size(&addr) > 0 &&
+            zmq_msg_size(&addr) < sizeof w->endpoint) {
+            memcpy(w->endpoint, zmq_msg_data(&addr), zmq_msg_size(&addr));
+            w->endpoint[zmq_msg_size(&addr)] = '\0';
+        }
+        zmq_msg_close(&addr);
+        if (event == ZMQ_EVENT_MONITOR_STOPPED) {
+            w->sock = NULL;   /* closed by its owner: nothing left to reconnect */
+        } else if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH && w->sock) {
+            if (!w->was_refused)
+                log_warn("CURVE: %s (%s) refused this daemon's key; retrying every %d s at most"
+                         " until the key is in that server's authorized/",
+                         w->server, w->endpoint, RETRY_MAX_MS / 1000);
+            w->refused = w->was_refused = true;
+            w->retry_ms = now + w->backoff_ms;
+            w->backoff_ms = w->backoff_ms * 2 < RETRY_MAX_MS ? w->backoff_ms * 2 : RETRY_MAX_MS;
+        } else if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+            if (w->was_refused)
+                log_info("CURVE: %s (%s) accepts this daemon's key again", w->server, w->endpoint);
+            w->was_refused = false;
+            w->backoff_ms = RETRY_FIRST_MS;
+        }
+    }
+}
+
+void
+curve_tick(curve_t *self)
+{
+    if (!self || !self->enabled)
+        return;
+    int64_t now = monotonic_ms();
+    for (int i = 0; i < self->nwatched; i++) {
+        watch_t *w = &self->watched[i];
+        s_watch_events(w, now);
+        if (!w->sock || !w->refused || now < w->retry_ms || !w->endpoint[0])
+            continue;
+        /* libzmq dropped the endpoint after the refusal: connect it anew */
+        w->refused = false;
+        zmq_disconnect(w->sock, w->endpoint);
+        if (zmq_connect(w->sock, w->endpoint)) {
+            w->refused = true;
+            w->retry_ms = now + w->backoff_ms;
+        }
+    }
 }
 
 void
@@ -651,6 +758,8 @@ curve_destroy(curve_t **self_p)
         self->zap = self->thread_pipe = NULL;   /* closed by the thread */
     }
     wire_close(&self->pipe);
+    for (int i = 0; i < self->nwatched; i++)
+        wire_close(&self->watched[i].monitor);
     free(self->keys);
     sodium_memzero(self->secret_key, sizeof self->secret_key);
     free(self);

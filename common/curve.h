@@ -20,7 +20,10 @@
  * made stay up until either side restarts.
  *
  * A client socket (DEALER, SUB) gets the daemon's keypair and the server's
- * public key from <server>.pub.
+ * public key from <server>.pub. A server that refuses the key makes libzmq
+ * give that connection up for good; curve_tick, called from the daemon's
+ * periodic work, connects it again (after 1 s, doubling up to 30 s), so a
+ * key added back to the server's authorized/ works without a restart.
  *
  * Order at shutdown: close the sockets, curve_destroy, then zmq_ctx_term
  * (the handler's thread holds sockets of the context until it is stopped). */
@@ -56,6 +59,11 @@ int curve_server(curve_t *self, void *sock);
 /* Before connect: makes `sock` a CURVE client of `server_name` (a name whose
  * <server_name>.pub is in the keys directory). No-op when CURVE is off. */
 int curve_client(curve_t *self, void *sock, const char *server_name);
+
+/* Periodic work of the thread that owns the client sockets: reconnects those
+ * whose key a server refused, when their retry is due. No-op when off. A
+ * client socket may be closed at any time (its monitor says so). */
+void curve_tick(curve_t *self);
 
 /* Handshakes the ZAP handler refused so far (any thread). */
 uint64_t curve_refusals(const curve_t *self);

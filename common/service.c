@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "curve.h"
 #include "event_types.h"
 #include "log.h"
 #include "outbox.h"
@@ -43,6 +44,7 @@ struct service_t {
     bool migrated;
     bool db_down_logged;
     void *ctx;
+    curve_t *curve;             /* CURVE keys and ZAP handler (HRSS_CURVE); plain when off */
     void *router;
     void *pub;
     consumer_t consumers[MAX_CONSUMERS];
@@ -753,6 +755,12 @@ s_destroy(service_t *svc)
     arena_destroy(&svc->txn_arena);
     free(svc->txn_rows);
 }
+        if (c->dealer && c->nudges &&
+            (curve_client(svc->curve, c->dealer, sub->source) ||
+             curve_client(svc->curve, c->nudges, sub->source))) {
+            log_error("CURVE for the %s feed: %s", sub->source, curve_error());
+            return -1;
+        }
 
 int
 service_main(const service_def_t *def)
@@ -765,6 +773,7 @@ service_main(const service_def_t *def)
     signal(SIGPIPE, SIG_IGN);
 
     service_t svc = {0};
+    curve_tick(svc->curve);   /* reconnect feeds a server refused, once due */
     svc.def = def;
     int rc = 1;
     char router_ep[512], pub_ep[512];
@@ -802,3 +811,15 @@ out:
     s_destroy(&svc);
     return rc;
 }
+    curve_destroy(&svc->curve);   /* its thread's sockets, before the context ends */
+    if (!(svc.curve = curve_new(svc.ctx, def->name))) {
+        log_error("CURVE configuration: %s", curve_error());
+        goto out;
+    }
+    if (curve_enabled(svc.curve))
+        log_info("CURVE on: keys in %s, clients admitted from its authorized/", curve_keys_dir());
+    if (svc.router && svc.pub &&
+        (curve_server(svc.curve, svc.router) || curve_server(svc.curve, svc.pub))) {
+        log_error("CURVE on %s / %s: %s", router_ep, pub_ep, curve_error());
+        goto out;
+    }

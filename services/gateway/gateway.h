@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <zmq.h>
 
+#include "curve.h"
 #include "db.h"
 #include "event_types.h"
 #include "hrss.pb-c.h"
@@ -41,6 +42,7 @@ typedef struct gateway_t {
     volatile int stopping;                 /* new requests get 503 */
     /* main thread only */
     void *sockets[SERVICE_COUNT];          /* DEALER to each service */
+    curve_t *curve;                        /* CURVE keys for those (HRSS_CURVE) */
     pending_t *pending_head, *pending_tail;
     uint64_t next_corr;
     int upstream_timeout_ms;

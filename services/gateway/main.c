@@ -29,6 +29,7 @@ static void
 s_tick(gateway_t *gw)
 {
     static bool down_logged = false;
+    curve_tick(gw->curve);   /* reconnect to services that refused our key, once due */
     if (db_ensure(gw->db)) {
         if (!down_logged)
             log_error("database unavailable: %s", db_error(gw->db));
@@ -128,6 +129,10 @@ main(void)
     gw.metrics = metrics_new();
     gw.limits = ratelimit_new();
     ctx = zmq_ctx_new();
+    if (ctx && !(gw.curve = curve_new(ctx, "gateway"))) {
+        log_error("CURVE configuration: %s", curve_error());
+        goto out;
+    }
     if (!gw.db || !gw.metrics || !gw.limits || !ctx || upstream_open(&gw, ctx))
         goto out;
     s_tick(&gw);
@@ -148,6 +153,7 @@ out:
     }
     upstream_close(&gw);
     http_stop(&gw);
+    curve_destroy(&gw.curve);   /* after the sockets, before the context */
     if (ctx)
         zmq_ctx_term(ctx);
     db_destroy(&gw.db);

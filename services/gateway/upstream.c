@@ -40,6 +40,11 @@ upstream_open(gateway_t *gw, void *ctx)
         if (config_service_endpoint(service_name((service_id_t) s), ep, sizeof ep))
             return -1;
         gw->sockets[s] = wire_socket(ctx, ZMQ_DEALER);
+        if (gw->sockets[s] && curve_client(gw->curve, gw->sockets[s],
+                                           service_name((service_id_t) s))) {
+            log_error("CURVE to %s: %s", service_name((service_id_t) s), curve_error());
+            return -1;
+        }
         if (!gw->sockets[s] || zmq_connect(gw->sockets[s], ep)) {
             log_error("cannot connect to %s at %s: %s", service_name((service_id_t) s), ep,
                       zmq_strerror(errno));

@@ -353,6 +353,33 @@ test_authorized_changes_apply_to_new_connections(void **state)
     s_client_close(&c);
 }
 
+/* libzmq gives up a connection whose key was refused; curve_tick connects
+ * it again, so listing the key later is enough, without a restart. */
+static void
+test_refused_client_retries_until_listed(void **state)
+{
+    server_t *srv = *state;
+    uint64_t before = curve_refusals(srv->curve);
+    client_t c = s_client(ZMQ_DEALER, "stranger", "server", srv->tcp);
+    s_assert_nothing_through(srv, &c, "an unlisted key");
+    assert_true(s_refused_since(srv, before));
+
+    s_authorize("stranger", "late");
+    bool through = false;
+    char payload[64], user[64] = "";
+    unsigned char id[256];
+    size_t id_len;
+    int64_t until = monotonic_ms() + WAIT_OK_MS;
+    while (!through && monotonic_ms() < until) {
+        curve_tick(c.curve);
+        zmq_send(c.sock, "ping", 4, ZMQ_DONTWAIT);
+        through = s_server_recv(srv, 100, payload, sizeof payload, user, sizeof user, id, &id_len);
+    }
+    s_client_close(&c);
+    assert_true(through);
+    assert_string_equal(user, "late");
+}
+
 /* The notification side: a PUB server, SUB clients. */
 static void
 test_pub_reaches_listed_subscribers_only(void **state)
@@ -581,6 +608,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_wrong_server_key_gets_nothing_through, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_authorized_changes_apply_to_new_connections, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_refused_client_retries_until_listed, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_pub_reaches_listed_subscribers_only, s_setup,
                                         s_teardown),
