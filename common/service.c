@@ -646,6 +646,12 @@ s_consumers_open(service_t *svc)
             return -1;
         c->dealer = wire_socket(svc->ctx, ZMQ_DEALER);
         c->nudges = wire_socket(svc->ctx, ZMQ_SUB);
+        if (c->dealer && c->nudges &&
+            (curve_client(svc->curve, c->dealer, sub->source) ||
+             curve_client(svc->curve, c->nudges, sub->source))) {
+            log_error("CURVE for the %s feed: %s", sub->source, curve_error());
+            return -1;
+        }
         if (!c->dealer || !c->nudges || zmq_connect(c->dealer, req_ep) ||
             zmq_setsockopt(c->nudges, ZMQ_SUBSCRIBE, "", 0) || zmq_connect(c->nudges, pub_ep))
             return -1;
@@ -658,6 +664,7 @@ s_consumers_open(service_t *svc)
 static void
 s_tick(service_t *svc)
 {
+    curve_tick(svc->curve);   /* reconnect feeds a server refused, once due */
     if (db_ensure(svc->db)) {
         if (!svc->db_down_logged)
             log_error("database unavailable: %s", db_error(svc->db));
@@ -748,6 +755,7 @@ s_destroy(service_t *svc)
     }
     wire_close(&svc->router);
     wire_close(&svc->pub);
+    curve_destroy(&svc->curve);   /* its thread's sockets, before the context ends */
     if (svc->ctx)
         zmq_ctx_term(svc->ctx);
     db_destroy(&svc->db);
@@ -755,12 +763,6 @@ s_destroy(service_t *svc)
     arena_destroy(&svc->txn_arena);
     free(svc->txn_rows);
 }
-        if (c->dealer && c->nudges &&
-            (curve_client(svc->curve, c->dealer, sub->source) ||
-             curve_client(svc->curve, c->nudges, sub->source))) {
-            log_error("CURVE for the %s feed: %s", sub->source, curve_error());
-            return -1;
-        }
 
 int
 service_main(const service_def_t *def)
@@ -773,7 +775,6 @@ service_main(const service_def_t *def)
     signal(SIGPIPE, SIG_IGN);
 
     service_t svc = {0};
-    curve_tick(svc->curve);   /* reconnect feeds a server refused, once due */
     svc.def = def;
     int rc = 1;
     char router_ep[512], pub_ep[512];
@@ -793,8 +794,19 @@ service_main(const service_def_t *def)
     svc.ctx = zmq_ctx_new();
     if (!svc.db || !svc.arena || !svc.txn_arena || !svc.ctx)
         goto out;
+    if (!(svc.curve = curve_new(svc.ctx, def->name))) {
+        log_error("CURVE configuration: %s", curve_error());
+        goto out;
+    }
+    if (curve_enabled(svc.curve))
+        log_info("CURVE on: keys in %s, clients admitted from its authorized/", curve_keys_dir());
     svc.router = wire_socket(svc.ctx, ZMQ_ROUTER);
     svc.pub = wire_socket(svc.ctx, ZMQ_PUB);
+    if (svc.router && svc.pub &&
+        (curve_server(svc.curve, svc.router) || curve_server(svc.curve, svc.pub))) {
+        log_error("CURVE on %s / %s: %s", router_ep, pub_ep, curve_error());
+        goto out;
+    }
     if (!svc.router || !svc.pub || zmq_bind(svc.router, router_ep) || zmq_bind(svc.pub, pub_ep)) {
         log_error("cannot bind %s / %s: %s", router_ep, pub_ep, zmq_strerror(errno));
         goto out;
@@ -811,15 +823,3 @@ out:
     s_destroy(&svc);
     return rc;
 }
-    curve_destroy(&svc->curve);   /* its thread's sockets, before the context ends */
-    if (!(svc.curve = curve_new(svc.ctx, def->name))) {
-        log_error("CURVE configuration: %s", curve_error());
-        goto out;
-    }
-    if (curve_enabled(svc.curve))
-        log_info("CURVE on: keys in %s, clients admitted from its authorized/", curve_keys_dir());
-    if (svc.router && svc.pub &&
-        (curve_server(svc.curve, svc.router) || curve_server(svc.curve, svc.pub))) {
-        log_error("CURVE on %s / %s: %s", router_ep, pub_ep, curve_error());
-        goto out;
-    }
