@@ -2,6 +2,7 @@
 # deploy/local.sh: build, run and test hrss on one machine.
 #
 #   ./deploy/local.sh up               install, build, start everything, print a summary
+#   ./deploy/local.sh up --curve       the same with CURVE on every ZeroMQ socket (or HRSS_CURVE=1)
 #   ./deploy/local.sh test [ARGS]      the same on an isolated throw-away stack, then ctest ARGS
 #   ./deploy/local.sh bench            benchmarks beside same-run baselines on an isolated stack
 #   ./deploy/local.sh down             stop the daemons and PostgreSQL
@@ -86,6 +87,8 @@ state_init() {
     RUN_DIR=$STATE/run
     ENV_FILE=$STATE/hrss.env
     PW_FILE=$STATE/db-passwords
+    KEYS_DIR=$STATE/keys          # CURVE keys (HRSS_CURVE=1)
+    PORTS_FILE=$STATE/zmq-ports   # tcp ports of the ZeroMQ endpoints under CURVE, kept across runs
     TOKEN_FILE=$STATE/admin-token
     PG_LINK=$STATE/pg
 }
@@ -464,6 +467,16 @@ env_write() {
     envline HRSS_PG_DATA "$PG_DATA"
     envline HRSS_PG_SOCKET_DIR "$PG_SOCK"
     envline HRSS_PG_PORT "$PG_PORT"
+    if ((CURVE)); then
+        envline HRSS_CURVE 1
+        envline HRSS_KEYS_DIR "$KEYS_DIR"
+        for s in "${SERVICES[@]}"; do
+            [[ $s == gateway ]] && continue   # the gateway binds no ZeroMQ socket
+            upper=${s^^}
+            envline "HRSS_${upper}_ENDPOINT" "tcp://127.0.0.1:${ZMQ_PORT[${s}_req]}"
+            envline "HRSS_${upper}_PUB" "tcp://127.0.0.1:${ZMQ_PORT[${s}_pub]}"
+        done
+    fi
     unset -f envline
 
     [[ -f $ENV_FILE && $(<"$ENV_FILE")$'\n' == "$content" ]] && return 0
@@ -634,6 +647,61 @@ ensure_token() {
     log "admin token written to $TOKEN_FILE"
 }
 
+# --- CURVE (HRSS_CURVE=1) -------------------------------------------------------------
+
+CURVE=0
+
+# curve_prepare: with HRSS_CURVE=1, a keypair per daemon in $KEYS_DIR (made
+# by hrssctl keygen when missing), authorized/ holding the public key of each
+# daemon whose keypair is new (a key removed from it by hand stays removed),
+# and tcp://127.0.0.1 ports for every ZeroMQ endpoint, kept in $PORTS_FILE.
+curve_prepare() {
+    CURVE=${HRSS_CURVE:-0}
+    [[ $CURVE == [01] ]] || die "HRSS_CURVE must be 0 or 1, not '$CURVE'"
+    ((CURVE)) || return 0
+    local s k p used hrssctl=$BIN_DIR/hrssctl fresh_auth=0 changed=0
+    [[ -x $hrssctl ]] || die "$hrssctl not found (build first)"
+    install -d -m 700 "$KEYS_DIR"
+    if [[ ! -d $KEYS_DIR/authorized ]]; then
+        install -d -m 700 "$KEYS_DIR/authorized"
+        fresh_auth=1
+    fi
+    for s in "${SERVICES[@]}"; do
+        if [[ ! -f $KEYS_DIR/$s.key ]]; then
+            "$hrssctl" keygen --name "$s" --dir "$KEYS_DIR" >/dev/null ||
+                die "hrssctl keygen --name $s failed (see above)"
+            cp -f -- "$KEYS_DIR/$s.pub" "$KEYS_DIR/authorized/$s.pub"
+        elif ((fresh_auth)); then
+            cp -f -- "$KEYS_DIR/$s.pub" "$KEYS_DIR/authorized/$s.pub"
+        fi
+    done
+
+    declare -gA ZMQ_PORT=()
+    if [[ -f $PORTS_FILE ]]; then
+        while IFS='=' read -r k p; do
+            if [[ $k =~ ^[a-z]+_(req|pub)$ && $p =~ ^[1-9][0-9]{0,4}$ ]]; then ZMQ_PORT[$k]=$p; fi
+        done <"$PORTS_FILE"
+    fi
+    used=" $PG_PORT $HTTP_PORT "
+    for s in "${SERVICES[@]}"; do
+        [[ $s == gateway ]] && continue
+        for k in "${s}_req" "${s}_pub"; do
+            if [[ -z ${ZMQ_PORT[$k]:-} ]]; then
+                p=$(free_port)
+                while [[ $used == *" $p "* ]]; do p=$(free_port); done
+                ZMQ_PORT[$k]=$p
+                changed=1
+            fi
+            used+="${ZMQ_PORT[$k]} "
+        done
+    done
+    if ((changed)); then
+        for k in "${!ZMQ_PORT[@]}"; do printf '%s=%s\n' "$k" "${ZMQ_PORT[$k]}"; done |
+            sort >"$PORTS_FILE"
+    fi
+    log "CURVE on: keys in $KEYS_DIR, admitted client keys in $KEYS_DIR/authorized"
+}
+
 # --- stacks -------------------------------------------------------------------------
 
 # stack_db: cluster, roles and environment file (no daemons).
@@ -644,6 +712,7 @@ stack_db() {
     pg_locate
     cluster_ensure
     db_provision
+    curve_prepare
     env_write
 }
 
@@ -669,6 +738,9 @@ hrss is up.
                (. $ENV_FILE && psql "\$HRSS_EMPLOYMENT_DB")    # as one service
   stop         ./deploy/local.sh down
 EOF
+    if ((CURVE)); then
+        echo "  CURVE        keys $KEYS_DIR, admitted clients $KEYS_DIR/authorized/, endpoints in $ENV_FILE"
+    fi
 }
 
 # --- sub-commands ---------------------------------------------------------------
@@ -676,7 +748,8 @@ EOF
 default_state() { state_init "${HRSS_STATE_DIR:-$REPO/var}"; }
 
 cmd_up() {
-    [[ $# == 0 ]] || die "up takes no arguments"
+    [[ ${1:-} == --curve ]] && { export HRSS_CURVE=1; shift; }
+    [[ $# == 0 ]] || die "up takes no arguments but --curve"
     default_state
     ensure_packages
     bin_dir_init "${BUILD_DIR:-$REPO/build}"
@@ -1077,6 +1150,7 @@ usage() {
     cat <<EOF
 usage: $0 COMMAND
   up                 install missing packages, build, start PostgreSQL and every daemon
+  up --curve         the same with CURVE on every ZeroMQ socket (also HRSS_CURVE=1)
   test [CTEST ARGS]  the same on a throw-away stack, then ctest (exit code: ctest's)
   bench              benchmarks beside same-run baselines on a throw-away stack
                      (HRSS_BENCH_QUICK=1: a short smoke run)
