@@ -15,6 +15,10 @@ struct db_t {
     /* names prepared on the current connection; cleared on reconnect */
     const char *prepared[DB_MAX_PREPARED];
     size_t nprepared;
+    /* pipeline: one entry per statement sent, in order: the name it was
+     * prepared under just before it, or NULL when it was prepared already */
+    const char **sent;
+    size_t nsent, next_sent, sent_cap;
     unsigned xact_flags;
     char error[512];
     char sqlstate[6];
@@ -60,6 +64,7 @@ db_destroy(db_t **self_p)
         PQfinish(self->conn);
     free(self->conninfo);
     free(self->schema);
+    free(self->sent);
     free(self);
     *self_p = NULL;
 }
@@ -194,6 +199,161 @@ db_command(db_t *self, const char *sql)
         return -1;
     PQclear(res);
     return 0;
+}
+
+static void
+s_forget_prepared(db_t *self, const char *name)
+{
+    for (size_t i = 0; i < self->nprepared; i++)
+        if (strcmp(self->prepared[i], name) == 0) {
+            self->prepared[i] = self->prepared[--self->nprepared];
+            return;
+        }
+}
+
+int
+db_pipeline_begin(db_t *self)
+{
+    *self->error = '\0';
+    if (!self->conn || !PQenterPipelineMode(self->conn)) {
+        s_set_error(self, self->conn ? PQerrorMessage(self->conn) : "not connected", NULL);
+        return -1;
+    }
+    return 0;
+}
+
+int
+db_pipeline_send(db_t *self, const char *name, const char *sql, int nparams,
+                 const char *const *values, const int *lengths, const int *formats)
+{
+    if (self->nsent == self->sent_cap) {
+        size_t cap = self->sent_cap ? 2 * self->sent_cap : 256;
+        const char **sent = realloc(self->sent, cap * sizeof *sent);
+        if (!sent) {
+            s_set_error(self, "out of memory", NULL);
+            return -1;
+        }
+        self->sent = sent;
+        self->sent_cap = cap;
+    }
+    const char *prepared_here = NULL;
+    if (!s_is_prepared(self, name)) {
+        if (self->nprepared == DB_MAX_PREPARED ||
+            !PQsendPrepare(self->conn, name, sql, nparams, NULL))
+            goto fail;
+        /* counted as prepared now, so that the same pipeline uses it again;
+         * forgotten if the server's answer says otherwise */
+        self->prepared[self->nprepared++] = name;
+        prepared_here = name;
+    }
+    self->sent[self->nsent++] = prepared_here;
+    if (!PQsendQueryPrepared(self->conn, name, nparams, values, lengths, formats, 0))
+        goto fail;
+    return 0;
+fail:
+    s_set_error(self, PQerrorMessage(self->conn), NULL);
+    return -1;
+}
+
+int
+db_pipeline_sync(db_t *self)
+{
+    if (!PQpipelineSync(self->conn)) {
+        s_set_error(self, PQerrorMessage(self->conn), NULL);
+        return -1;
+    }
+    return 0;
+}
+
+/* The result of the next query of the pipeline and the NULL that ends it. */
+static PGresult *
+s_pipeline_next(db_t *self)
+{
+    PGresult *res = PQgetResult(self->conn);
+    if (res) {
+        PGresult *end = PQgetResult(self->conn);
+        if (end) {   /* a query returns one result; anything more is a protocol surprise */
+            PQclear(end);
+        }
+    }
+    return res;
+}
+
+PGresult *
+db_pipeline_result(db_t *self)
+{
+    if (self->next_sent == self->nsent) {
+        s_set_error(self, "no statement left in the pipeline", NULL);
+        return NULL;
+    }
+    /* a statement prepared on the way answers the prepare first */
+    const char *prepared_here = self->sent[self->next_sent++];
+    if (prepared_here) {
+        PGresult *res = s_pipeline_next(self);
+        ExecStatusType st = PQresultStatus(res);
+        if (st != PGRES_COMMAND_OK) {
+            /* not prepared after all: an error of its own or of an earlier statement */
+            s_forget_prepared(self, prepared_here);
+            if (st == PGRES_FATAL_ERROR)
+                s_check(self, res);
+            else
+                PQclear(res);
+            PGresult *aborted = s_pipeline_next(self);   /* the statement that used it */
+            PQclear(aborted);
+            if (!*self->error)
+                s_set_error(self, "aborted", NULL);
+            return NULL;
+        }
+        PQclear(res);
+    }
+    PGresult *res = s_pipeline_next(self);
+    if (PQresultStatus(res) == PGRES_PIPELINE_ABORTED) {
+        PQclear(res);
+        if (!*self->error)
+            s_set_error(self, "aborted", NULL);
+        return NULL;
+    }
+    return s_check(self, res);
+}
+
+int
+db_pipeline_end(db_t *self)
+{
+    int rc = 0, nulls = 0;
+    for (;;) {
+        PGresult *res = PQgetResult(self->conn);
+        if (!res) {
+            /* the end of a query's results: keep reading to the sync, unless
+             * the connection is gone and nothing more will come */
+            if (PQstatus(self->conn) != CONNECTION_OK || ++nulls > 2) {
+                rc = -1;
+                break;
+            }
+            continue;
+        }
+        nulls = 0;
+        ExecStatusType st = PQresultStatus(res);
+        PQclear(res);
+        if (st == PGRES_PIPELINE_SYNC)
+            break;
+        if (st == PGRES_FATAL_ERROR && PQstatus(self->conn) != CONNECTION_OK) {
+            rc = -1;
+            break;
+        }
+    }
+    /* statements whose answers were never read came after a failure: the
+     * prepares among them did not happen */
+    while (self->next_sent < self->nsent) {
+        const char *name = self->sent[self->next_sent++];
+        if (name)
+            s_forget_prepared(self, name);
+    }
+    self->nsent = self->next_sent = 0;
+    if (!PQexitPipelineMode(self->conn)) {
+        s_set_error(self, PQerrorMessage(self->conn), NULL);
+        return -1;
+    }
+    return rc;
 }
 
 int

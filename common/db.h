@@ -42,6 +42,26 @@ PGresult *db_prepared(db_t *self, const char *name, const char *sql, int nparams
 /* A statement whose result does not matter beyond success (BEGIN, COMMIT, SAVEPOINT). */
 int db_command(db_t *self, const char *sql);
 
+/* Pipeline mode: statements are sent without waiting for each answer, then
+ * their results are read in order. Within one transaction each statement
+ * still sees the effects of the ones before it; after an error the rest
+ * of the pipeline is aborted.
+ *
+ *   db_pipeline_begin; db_pipeline_send x N; db_pipeline_sync;
+ *   db_pipeline_result x N (each result PQclear'ed by the caller);
+ *   db_pipeline_end */
+int db_pipeline_begin(db_t *self);
+/* Sends one statement through a named prepared statement (prepared in the
+ * same pipeline on first use). Parameters are copied at once. */
+int db_pipeline_send(db_t *self, const char *name, const char *sql, int nparams,
+                     const char *const *values, const int *lengths, const int *formats);
+int db_pipeline_sync(db_t *self);
+/* The next statement's result, or NULL when it failed (error kept) or was
+ * aborted by an earlier failure (error "aborted"). */
+PGresult *db_pipeline_result(db_t *self);
+/* Reads what is left up to the sync point and leaves pipeline mode. */
+int db_pipeline_end(db_t *self);
+
 int db_begin(db_t *self);
 int db_commit(db_t *self);
 void db_rollback(db_t *self);

@@ -209,12 +209,13 @@ s_error_is_the_events(service_t *svc)
            (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0);
 }
 
-/* Ids already decided earlier in the same batch: an open-addressing set, so
- * that a batch of 1000 costs 1000 probes rather than 500 000 comparisons. */
+/* The batch's ids: an open-addressing map from (scope, id) to the index of
+ * the latest event of the batch with that id, so that a batch of 1000 costs
+ * 1000 probes rather than 500 000 comparisons. */
 typedef struct {
-    const Hrss__Event **slots;
+    int *slots;          /* index + 1; 0: free */
     size_t mask;
-} seen_set_t;
+} id_map_t;
 
 static uint64_t
 s_hash_id(const Hrss__Event *ev)
@@ -228,121 +229,229 @@ s_hash_id(const Hrss__Event *ev)
     return h;
 }
 
-/* The slot of (scope, id): holds the earlier accepted event of the batch with
- * that id, or NULL. */
-static const Hrss__Event **
-s_seen(seen_set_t *set, const Hrss__Event *ev)
+static int *
+s_id_slot(id_map_t *map, Hrss__Event *const *events, const Hrss__Event *ev)
 {
-    for (size_t i = s_hash_id(ev) & set->mask;; i = (i + 1) & set->mask) {
-        const Hrss__Event *other = set->slots[i];
-        if (!other || (strcmp(other->id, ev->id) == 0 && strcmp(other->scope, ev->scope) == 0))
-            return &set->slots[i];
+    for (size_t i = s_hash_id(ev) & map->mask;; i = (i + 1) & map->mask) {
+        int k = map->slots[i];
+        if (!k || (strcmp(events[k - 1]->id, ev->id) == 0 &&
+                   strcmp(events[k - 1]->scope, ev->scope) == 0))
+            return &map->slots[i];
     }
 }
 
-typedef enum { APPLY_DONE, APPLY_POISONED, APPLY_FAILED } apply_rc_t;
+/* Where each event of a batch stands while the batch is applied. */
+typedef enum { EV_OPEN, EV_PENDING, EV_ACCEPTED, EV_DONE } ev_state_t;
 
-/* Runs the handler of one new event inside the open transaction; the event
- * and whatever it derives go to the outbox. */
-static apply_rc_t
-s_apply_new(service_t *svc, Hrss__Event *ev, Hrss__EventResult *r)
+typedef struct {
+    service_t *svc;
+    Hrss__Event **events;
+    Hrss__EventResult *slots;
+    ev_state_t *state;
+    ProtobufCMessage **data;         /* unpacked data of pending events */
+    const event_handler_t **handler;
+    size_t *pending;                 /* indices sent in the open pipeline, in order */
+    size_t npending;
+    bool piping;
+} batch_t;
+
+/* The event at `i` is decided: accepted (its outbox row and what it derived
+ * are in the transaction's rows) or rejected with `verdict`. */
+static void
+s_decide(batch_t *b, size_t i, int rc, const verdict_t *verdict, size_t mark)
 {
+    Hrss__Event *ev = b->events[i];
+    if (rc > 0) {
+        b->svc->txn_n = mark;   /* handlers check before they write: only our list to undo */
+        s_result(b->svc->arena, &b->slots[i], ev->id, HRSS__OUTCOME__REJECTED, verdict->code,
+                 verdict->field, verdict->message);
+        b->state[i] = EV_DONE;
+    } else {
+        s_result(b->svc->arena, &b->slots[i], ev->id, HRSS__OUTCOME__ACCEPTED, NULL, NULL, NULL);
+        b->state[i] = EV_ACCEPTED;
+    }
+    if (b->data[i])
+        protobuf_c_message_free_unpacked(b->data[i], NULL);
+    b->data[i] = NULL;
+}
+
+typedef enum { STEP_OK, STEP_POISONED, STEP_FAILED } step_rc_t;
+
+/* A database error inside a handler: the event's fault, or the database's? */
+static step_rc_t
+s_step_error(batch_t *b, size_t i, size_t *poison)
+{
+    if (!s_error_is_the_events(b->svc))
+        return STEP_FAILED;
+    log_error("event of type %s failed in the database: %s", b->events[i]->type,
+              db_error(b->svc->db));
+    *poison = i;
+    return STEP_POISONED;
+}
+
+/* Reads the results of the open pipeline and decides its events in order. */
+static step_rc_t
+s_pipeline_drain(batch_t *b, size_t *poison)
+{
+    if (!b->piping)
+        return STEP_OK;
+    b->piping = false;
+    db_t *db = b->svc->db;
+    step_rc_t rc = db_pipeline_sync(db) ? STEP_FAILED : STEP_OK;
+    for (size_t k = 0; rc == STEP_OK && k < b->npending; k++) {
+        size_t i = b->pending[k];
+        PGresult *res = db_pipeline_result(db);
+        if (!res) {
+            rc = s_step_error(b, i, poison);
+            break;
+        }
+        verdict_t verdict = {0};
+        size_t mark = b->svc->txn_n;
+        int r = s_txn_push(b->svc, b->events[i]);   /* the event precedes what it derives */
+        if (r == 0)
+            r = b->handler[i]->result(b->svc, b->events[i], b->data[i], res, &verdict);
+        PQclear(res);
+        if (r < 0) {
+            rc = STEP_FAILED;
+            break;
+        }
+        s_decide(b, i, r, &verdict, mark);
+    }
+    b->npending = 0;
+    if (db_pipeline_end(db) && rc == STEP_OK)
+        rc = STEP_FAILED;
+    return rc;
+}
+
+/* Sends (or applies, for handlers without a statement) one new event. */
+static step_rc_t
+s_step(batch_t *b, size_t i, size_t *poison)
+{
+    service_t *svc = b->svc;
+    Hrss__Event *ev = b->events[i];
     verdict_t verdict = {0};
-    int rc;
     const event_handler_t *h = s_event_handler(svc, ev->type);
     const event_type_t *t = event_type_find(ev->type);
-    ProtobufCMessage *data = NULL;
-    size_t mark = svc->txn_n;
     if (!h || !t) {
-        rc = reject(&verdict, "unsupported_type", "type", "%s is not handled by %s", ev->type,
-                    svc->def->name);
-    } else if (!(data = protobuf_c_message_unpack(t->data, NULL, ev->data.len, ev->data.data))) {
-        rc = reject(&verdict, "invalid_data", "data", "data of %s could not be decoded",
-                    ev->type);
-    } else {
-        /* the accepted event precedes what it derives */
-        rc = s_txn_push(svc, ev);
-        if (rc == 0)
-            rc = h->apply(svc, ev, data, &verdict);
+        reject(&verdict, "unsupported_type", "type", "%s is not handled by %s", ev->type,
+               svc->def->name);
+        s_decide(b, i, 1, &verdict, svc->txn_n);
+        return STEP_OK;
     }
-    if (data)
-        protobuf_c_message_free_unpacked(data, NULL);
-    if (rc < 0) {
-        if (!s_error_is_the_events(svc))
-            return APPLY_FAILED;
-        log_error("event of type %s failed in the database: %s", ev->type, db_error(svc->db));
-        return APPLY_POISONED;
+    b->data[i] = protobuf_c_message_unpack(t->data, NULL, ev->data.len, ev->data.data);
+    if (!b->data[i]) {
+        reject(&verdict, "invalid_data", "data", "data of %s could not be decoded", ev->type);
+        s_decide(b, i, 1, &verdict, svc->txn_n);
+        return STEP_OK;
     }
-    if (rc > 0) {
-        /* handlers check before they write: nothing to undo but our list */
-        svc->txn_n = mark;
-        s_result(svc->arena, r, ev->id, HRSS__OUTCOME__REJECTED, verdict.code, verdict.field,
-                 verdict.message);
-        return APPLY_DONE;
+    b->handler[i] = h;
+    if (h->send) {
+        if (!b->piping) {
+            if (db_pipeline_begin(svc->db))
+                return STEP_FAILED;
+            b->piping = true;
+        }
+        int r = h->send(svc, ev, b->data[i], &verdict);
+        if (r < 0)
+            return STEP_FAILED;
+        if (r > 0) {
+            s_decide(b, i, 1, &verdict, svc->txn_n);
+            return STEP_OK;
+        }
+        b->state[i] = EV_PENDING;
+        b->pending[b->npending++] = i;
+        return STEP_OK;
     }
-    s_result(svc->arena, r, ev->id, HRSS__OUTCOME__ACCEPTED, NULL, NULL, NULL);
-    return APPLY_DONE;
+    /* a handler that reads as it goes needs everything before it applied */
+    step_rc_t rc = s_pipeline_drain(b, poison);
+    if (rc != STEP_OK)
+        return rc;
+    size_t mark = svc->txn_n;
+    int r = s_txn_push(svc, ev);
+    if (r == 0)
+        r = h->apply(svc, ev, b->data[i], &verdict);
+    if (r < 0)
+        return s_step_error(b, i, poison);
+    s_decide(b, i, r, &verdict, mark);
+    return STEP_OK;
 }
 
-/* One attempt at the whole batch in one transaction. Events in `poisoned`
- * are rejected without being tried. Returns 0 when committed, 1 when an
- * event must be poisoned and the batch tried again (*poison set), -1 when
- * the database failed. */
+/* One attempt at the whole batch in one transaction: the inbox is asked once,
+ * handlers' statements go out in pipelines, the accepted ids and the outbox
+ * rows are written once. Events in `poisoned` are rejected without being
+ * tried. Returns 0 when committed, 1 when an event must be poisoned and the
+ * batch tried again (*poison set), -1 when the database failed. */
 static int
 s_apply_batch(service_t *svc, const Hrss__EventBatch *batch, Hrss__EventResult *slots,
               bool *poisoned, size_t *poison)
 {
     size_t n = batch->n_events;
-    Hrss__Event **events = batch->events;
     arena_t *arena = svc->arena;
+    batch_t b = {svc, batch->events, slots, NULL, NULL, NULL, NULL, 0, false};
     inbox_status_t *status = arena_alloc(arena, n * sizeof *status);
     Hrss__Event **accepted = arena_alloc(arena, n * sizeof *accepted);
+    b.state = arena_alloc(arena, n * sizeof *b.state);
+    b.data = arena_alloc(arena, n * sizeof *b.data);
+    b.handler = arena_alloc(arena, n * sizeof *b.handler);
+    b.pending = arena_alloc(arena, n * sizeof *b.pending);
     size_t size = 16;
     while (size < 2 * n)
         size *= 2;
-    seen_set_t seen = {arena_alloc(arena, size * sizeof *seen.slots), size - 1};
-    if (!status || !accepted || !seen.slots)
+    id_map_t ids = {arena_alloc(arena, size * sizeof *ids.slots), size - 1};
+    if (!status || !accepted || !b.state || !b.data || !b.handler || !b.pending || !ids.slots)
         return -1;
-    if (db_begin(svc->db) || inbox_check(svc->db, events, n, status))
+    if (db_begin(svc->db) || inbox_check(svc->db, b.events, n, status))
         return -1;
-    size_t naccepted = 0;
-    for (size_t i = 0; i < n; i++) {
-        Hrss__Event *ev = events[i];
-        const Hrss__Event **slot = s_seen(&seen, ev);
-        if (*slot) {
+
+    step_rc_t rc = STEP_OK;
+    for (size_t i = 0; i < n && rc == STEP_OK; i++) {
+        Hrss__Event *ev = b.events[i];
+        int *slot = s_id_slot(&ids, b.events, ev);
+        if (*slot && b.state[*slot - 1] == EV_PENDING) {
+            /* the same id is on its way: its fate decides this one */
+            rc = s_pipeline_drain(&b, poison);
+            if (rc != STEP_OK)
+                break;
+        }
+        if (*slot && b.state[*slot - 1] == EV_ACCEPTED) {
             /* accepted earlier in this batch: decided as if in an earlier batch */
-            const Hrss__Event *before = *slot;
+            const Hrss__Event *before = b.events[*slot - 1];
             bool same = before->content_hash.len == ev->content_hash.len &&
                         memcmp(before->content_hash.data, ev->content_hash.data,
                                ev->content_hash.len) == 0;
             status[i] = same ? INBOX_DUPLICATE : INBOX_CONFLICT;
         }
+        b.state[i] = EV_DONE;
         if (poisoned[i]) {
             s_result(arena, &slots[i], ev->id, HRSS__OUTCOME__REJECTED, "invalid_data", "data",
                      "the event could not be stored");
-            continue;
-        }
-        if (status[i] == INBOX_DUPLICATE) {
+        } else if (status[i] == INBOX_DUPLICATE) {
             s_result(arena, &slots[i], ev->id, HRSS__OUTCOME__DUPLICATE, NULL, NULL, NULL);
-            continue;
-        }
-        if (status[i] == INBOX_CONFLICT) {
+        } else if (status[i] == INBOX_CONFLICT) {
             s_result(arena, &slots[i], ev->id, HRSS__OUTCOME__REJECTED, "id_conflict", "id",
                      "this id was already accepted with other content");
-            continue;
-        }
-        apply_rc_t rc = s_apply_new(svc, ev, &slots[i]);
-        if (rc == APPLY_FAILED)
-            return -1;
-        if (rc == APPLY_POISONED) {
-            *poison = i;
-            return 1;
-        }
-        if (slots[i].status == HRSS__OUTCOME__ACCEPTED) {
-            accepted[naccepted++] = ev;
-            *slot = ev;
+        } else {
+            b.state[i] = EV_OPEN;
+            *slot = (int) i + 1;   /* the latest event with this id */
+            rc = s_step(&b, i, poison);
         }
     }
+    if (rc == STEP_OK)
+        rc = s_pipeline_drain(&b, poison);
+    else if (b.piping) {
+        b.piping = false;
+        db_pipeline_end(svc->db);
+    }
+    for (size_t i = 0; i < n; i++)
+        if (b.data[i])
+            protobuf_c_message_free_unpacked(b.data[i], NULL);
+    if (rc != STEP_OK)
+        return rc == STEP_POISONED ? 1 : -1;
+
+    size_t naccepted = 0;
+    for (size_t i = 0; i < n; i++)
+        if (b.state[i] == EV_ACCEPTED)
+            accepted[naccepted++] = b.events[i];
     if (inbox_insert(svc->db, accepted, naccepted) || s_txn_flush(svc) || db_commit(svc->db))
         return -1;
     return 0;

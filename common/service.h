@@ -41,9 +41,20 @@ typedef struct {
  * undoes whatever the handler wrote), -1 on a database error. */
 typedef int(event_apply_fn)(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *data,
                             verdict_t *verdict);
+/* A pipelined handler sends the event's one statement with db_pipeline_send
+ * without waiting (or rejects at once: returns 1), and reads its result once
+ * the statements of its neighbours have been sent too. The statement checks
+ * before it writes, in SQL, and answers a row that tells `result` what
+ * happened. A handler has either `apply` or `send` and `result`. */
+typedef int(event_send_fn)(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *data,
+                           verdict_t *verdict);
+typedef int(event_result_fn)(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *data,
+                             const PGresult *res, verdict_t *verdict);
 typedef struct {
     const char *type;
     event_apply_fn *apply;
+    event_send_fn *send;
+    event_result_fn *result;
 } event_handler_t;
 
 /* Applies one event of another service's feed inside the consumer's

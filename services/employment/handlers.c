@@ -9,50 +9,6 @@
 #include "employment.h"
 #include "event_types.h"
 
-typedef struct {
-    bool exists;
-    bool deceased;
-    bool unemployed;
-} person_state_t;
-
-/* -1 on a database error. A death known from insurance counts as deceased
- * even when the person is not in the registry. */
-static int
-s_person_state(db_t *db, const char *id_number, person_state_t *st)
-{
-    const char *values[] = {id_number};
-    PGresult *res = db_prepared(
-        db, "person_state",
-        "SELECT p.id_number IS NOT NULL, d.id_number IS NOT NULL OR p.died_on IS NOT NULL,"
-        " p.unemployed_since IS NOT NULL"
-        " FROM (SELECT $1::char(18) AS id) q"
-        " LEFT JOIN persons p ON p.id_number = q.id"
-        " LEFT JOIN deaths d ON d.id_number = q.id",
-        1, values, NULL, NULL);
-    if (!res)
-        return -1;
-    st->exists = PQgetvalue(res, 0, 0)[0] == 't';
-    st->deceased = PQgetvalue(res, 0, 1)[0] == 't';
-    st->unemployed = PQgetvalue(res, 0, 2)[0] == 't';
-    PQclear(res);
-    return 0;
-}
-
-/* A registered, living person, or a rejection. */
-static int
-s_require_living(db_t *db, const char *id_number, person_state_t *st, verdict_t *v)
-{
-    if (s_person_state(db, id_number, st))
-        return -1;
-    if (st->deceased)
-        return reject(v, "person_deceased", "data.id_number", "the person is recorded deceased");
-    if (!st->exists)
-        return reject(v, "unknown_person", "data.id_number",
-                      "the person is not in the labor registry; send "
-                      "employment.person_registered first");
-    return 0;
-}
-
 static int
 s_exec(db_t *db, const char *name, const char *sql, int n, const char *const *values)
 {
@@ -63,16 +19,41 @@ s_exec(db_t *db, const char *name, const char *sql, int n, const char *const *va
     return 0;
 }
 
+/* Each statement below checks the person's state and writes only when the
+ * event may apply, in one round trip sent in a pipeline with its neighbours;
+ * its one row names the rejection, or is NULL when the event was applied. */
+static int
+s_verdict(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *data,
+          const PGresult *res, verdict_t *v)
+{
+    (void) svc;
+    (void) ev;
+    (void) data;
+    if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+        return 0;
+    const char *code = PQgetvalue(res, 0, 0);
+    if (strcmp(code, "person_deceased") == 0)
+        return reject(v, "person_deceased", "data.id_number", "the person is recorded deceased");
+    return reject(v, "unknown_person", "data.id_number",
+                  "the person is not in the labor registry; send employment.person_registered "
+                  "first");
+}
+
+/* The state of the person of $1, for the statements below. */
+#define PERSON_STATE                                                                          \
+    "st AS (SELECT p.id_number IS NOT NULL AS known, p.died_on IS NOT NULL OR EXISTS"          \
+    " (SELECT 1 FROM deaths d WHERE d.id_number = $1::char(18)) AS dead"                       \
+    " FROM (SELECT 1) one LEFT JOIN persons p ON p.id_number = $1::char(18))"
+#define PERSON_VERDICT                                                                        \
+    " SELECT CASE WHEN dead THEN 'person_deceased' WHEN NOT known THEN 'unknown_person' END"   \
+    " FROM st"
+
 static int
 s_person_registered(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *msg,
                     verdict_t *v)
 {
+    (void) v;
     const Hrss__PersonRegistered *d = (const Hrss__PersonRegistered *) msg;
-    person_state_t st;
-    if (s_person_state(service_db(svc), d->id_number, &st))
-        return -1;
-    if (st.deceased)
-        return reject(v, "person_deceased", "data.id_number", "the person is recorded deceased");
     /* categories come from a closed enumeration, so a plain array literal is safe */
     char categories[1024] = "{";
     size_t len = 1;
@@ -84,60 +65,66 @@ s_person_registered(service_t *svc, const Hrss__Event *ev, const ProtobufCMessag
     snprintf(at, sizeof at, "%" PRId64, ev->occurred_at_us);
     const char *values[] = {d->id_number, d->name,      ev->region, d->household,
                             categories,   d->education, d->phone,   at};
-    return s_exec(service_db(svc), "person_upsert",
-                  "INSERT INTO persons (id_number, name, region, household, categories,"
-                  " education, phone, registered_at_us, updated_at_us)"
-                  " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)"
-                  " ON CONFLICT (id_number) DO UPDATE SET name = EXCLUDED.name,"
-                  " region = EXCLUDED.region, household = EXCLUDED.household,"
-                  " categories = EXCLUDED.categories, education = EXCLUDED.education,"
-                  " phone = EXCLUDED.phone, updated_at_us = EXCLUDED.updated_at_us",
-                  8, values);
+    /* a new person, or an update of a living one (re-sending updates) */
+    return db_pipeline_send(
+        service_db(svc), "person_register",
+        "WITH " PERSON_STATE ","
+        " up AS (INSERT INTO persons (id_number, name, region, household, categories,"
+        " education, phone, registered_at_us, updated_at_us)"
+        " SELECT $1::char(18), $2, $3::char(12), $4, $5::text[], $6, $7, $8::bigint,"
+        " $8::bigint FROM st WHERE NOT dead"
+        " ON CONFLICT (id_number) DO UPDATE SET name = EXCLUDED.name,"
+        " region = EXCLUDED.region, household = EXCLUDED.household,"
+        " categories = EXCLUDED.categories, education = EXCLUDED.education,"
+        " phone = EXCLUDED.phone, updated_at_us = EXCLUDED.updated_at_us RETURNING 1)"
+        " SELECT CASE WHEN dead THEN 'person_deceased' END FROM st",
+        8, values, NULL, NULL);
 }
 
 static int
 s_unemployment_registered(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *msg,
                           verdict_t *v)
 {
+    (void) v;
     const Hrss__UnemploymentRegistered *d = (const Hrss__UnemploymentRegistered *) msg;
-    person_state_t st;
-    int rc = s_require_living(service_db(svc), d->id_number, &st, v);
-    if (rc)
-        return rc;
     /* Registering unemployment ends any current employment. */
     const char *values[] = {d->id_number, d->registered_on, ev->region};
-    return s_exec(service_db(svc), "person_unemployed",
-                  "UPDATE persons SET unemployed_since = $2, unemployed_region = $3,"
-                  " employment_kind = NULL, employment_location = NULL,"
-                  " employer_credit_code = NULL, employer_name = NULL, employed_since = NULL"
-                  " WHERE id_number = $1",
-                  3, values);
+    return db_pipeline_send(service_db(svc), "person_unemployed",
+                            "WITH " PERSON_STATE ","
+                            " up AS (UPDATE persons SET unemployed_since = $2::date,"
+                            " unemployed_region = $3::char(12), employment_kind = NULL,"
+                            " employment_location = NULL, employer_credit_code = NULL,"
+                            " employer_name = NULL, employed_since = NULL"
+                            " WHERE id_number = $1::char(18)"
+                            " AND (SELECT known AND NOT dead FROM st) RETURNING 1)" PERSON_VERDICT,
+                            3, values, NULL, NULL);
 }
 
 static int
 s_employed(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *msg, verdict_t *v)
 {
-    const Hrss__Employed *d = (const Hrss__Employed *) msg;
-    person_state_t st;
-    int rc = s_require_living(service_db(svc), d->id_number, &st, v);
-    if (rc)
-        return rc;
     (void) ev;
+    (void) v;
+    const Hrss__Employed *d = (const Hrss__Employed *) msg;
+    /* Employment ends registered unemployment. */
     const char *values[] = {d->id_number,          d->kind,          d->location,
                             d->employer_credit_code, d->employer_name, d->started_on};
-    return s_exec(service_db(svc), "person_employed",
-                  "UPDATE persons SET employment_kind = $2, employment_location = $3,"
-                  " employer_credit_code = $4, employer_name = $5, employed_since = $6,"
-                  " unemployed_since = NULL, unemployed_region = NULL"
-                  " WHERE id_number = $1",
-                  6, values);
+    return db_pipeline_send(service_db(svc), "person_employed",
+                            "WITH " PERSON_STATE ","
+                            " up AS (UPDATE persons SET employment_kind = $2,"
+                            " employment_location = $3, employer_credit_code = $4::char(18),"
+                            " employer_name = $5, employed_since = $6::date,"
+                            " unemployed_since = NULL, unemployed_region = NULL"
+                            " WHERE id_number = $1::char(18)"
+                            " AND (SELECT known AND NOT dead FROM st) RETURNING 1)" PERSON_VERDICT,
+                            6, values, NULL, NULL);
 }
 
 const event_handler_t employment_event_handlers[] = {
-    {"employment.person_registered", s_person_registered},
-    {"employment.unemployment_registered", s_unemployment_registered},
-    {"employment.employed", s_employed},
-    {NULL, NULL}};
+    {"employment.person_registered", NULL, s_person_registered, s_verdict},
+    {"employment.unemployment_registered", NULL, s_unemployment_registered, s_verdict},
+    {"employment.employed", NULL, s_employed, s_verdict},
+    {NULL, NULL, NULL, NULL}};
 
 /* ---- insurance's feed ------------------------------------------------------ */
 

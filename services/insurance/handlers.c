@@ -7,55 +7,46 @@
 #include "insurance.h"
 #include "timeutil.h"
 
-static int
-s_exec(db_t *db, const char *name, const char *sql, int n, const char *const *values)
-{
-    PGresult *res = db_prepared(db, name, sql, n, values, NULL, NULL);
-    if (!res)
-        return -1;
-    PQclear(res);
-    return 0;
-}
+/* Each statement below refuses a deceased person and writes only when the
+ * event may apply, in one round trip sent in a pipeline with its neighbours;
+ * its first column names the rejection, or is NULL when applied. */
+#define DEATH_STATE "st AS (SELECT EXISTS (SELECT 1 FROM deaths WHERE id_number = $1::char(18)) AS dead)"
 
-/* 1 (rejected) when the person is recorded deceased, -1 on error, else 0. */
 static int
-s_refuse_deceased(db_t *db, const char *id_number, verdict_t *v)
+s_verdict(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *data,
+          const PGresult *res, verdict_t *v)
 {
-    const char *values[] = {id_number};
-    PGresult *res = db_prepared(db, "death_known", "SELECT 1 FROM deaths WHERE id_number = $1",
-                                1, values, NULL, NULL);
-    if (!res)
-        return -1;
-    int dead = PQntuples(res) > 0;
-    PQclear(res);
-    return dead ? reject(v, "person_deceased", "data.id_number", "the person is recorded deceased")
-                : 0;
+    (void) svc;
+    (void) ev;
+    (void) data;
+    if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+        return 0;
+    return reject(v, "person_deceased", "data.id_number", "the person is recorded deceased");
 }
 
 static int
 s_enrolled(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *msg, verdict_t *v)
 {
+    (void) v;
     const Hrss__Enrolled *d = (const Hrss__Enrolled *) msg;
-    int rc = s_refuse_deceased(service_db(svc), d->id_number, v);
-    if (rc)
-        return rc;
     /* Enrolling again in a scheme one is enrolled in changes nothing. */
     const char *values[] = {d->id_number, d->scheme, ev->region, d->employer_credit_code,
                             d->enrolled_on};
-    return s_exec(service_db(svc), "enroll",
-                  "INSERT INTO enrollments (id_number, scheme, region, employer_credit_code,"
-                  " enrolled_on) VALUES ($1, $2, $3, $4, $5)"
-                  " ON CONFLICT (id_number, scheme) DO NOTHING",
-                  5, values);
+    return db_pipeline_send(service_db(svc), "enroll",
+                            "WITH " DEATH_STATE ","
+                            " ins AS (INSERT INTO enrollments (id_number, scheme, region,"
+                            " employer_credit_code, enrolled_on)"
+                            " SELECT $1::char(18), $2, $3::char(12), $4::char(18), $5::date"
+                            " FROM st WHERE NOT dead"
+                            " ON CONFLICT (id_number, scheme) DO NOTHING RETURNING 1)"
+                            " SELECT CASE WHEN dead THEN 'person_deceased' END FROM st",
+                            5, values, NULL, NULL);
 }
 
 static int
 s_benefit_started(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *msg, verdict_t *v)
 {
     const Hrss__BenefitStarted *d = (const Hrss__BenefitStarted *) msg;
-    int rc = s_refuse_deceased(service_db(svc), d->id_number, v);
-    if (rc)
-        return rc;
     int period;
     if (period_parse(d->first_period, strlen(d->first_period), &period))
         return reject(v, "invalid_period", "data.first_period", "first_period must be YYYY-MM");
@@ -64,78 +55,80 @@ s_benefit_started(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage 
     snprintf(first, sizeof first, "%d", period);
     const char *values[] = {d->id_number, d->scheme, ev->region, amount, first};
     /* 待遇核定 again (a recalculation) replaces the amount and keeps the status. */
-    return s_exec(service_db(svc), "benefit_upsert",
-                  "INSERT INTO benefits (id_number, scheme, region, monthly_amount_fen,"
-                  " first_period) VALUES ($1, $2, $3, $4, $5)"
-                  " ON CONFLICT (id_number, scheme) DO UPDATE SET"
-                  " monthly_amount_fen = EXCLUDED.monthly_amount_fen,"
-                  " first_period = EXCLUDED.first_period, region = EXCLUDED.region",
-                  5, values);
+    return db_pipeline_send(service_db(svc), "benefit_start",
+                            "WITH " DEATH_STATE ","
+                            " up AS (INSERT INTO benefits (id_number, scheme, region,"
+                            " monthly_amount_fen, first_period)"
+                            " SELECT $1::char(18), $2, $3::char(12), $4::bigint, $5::int"
+                            " FROM st WHERE NOT dead"
+                            " ON CONFLICT (id_number, scheme) DO UPDATE SET"
+                            " monthly_amount_fen = EXCLUDED.monthly_amount_fen,"
+                            " first_period = EXCLUDED.first_period, region = EXCLUDED.region"
+                            " RETURNING 1)"
+                            " SELECT CASE WHEN dead THEN 'person_deceased' END FROM st",
+                            5, values, NULL, NULL);
 }
 
 static int
 s_death_reported(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *msg, verdict_t *v)
 {
     const Hrss__DeathReported *d = (const Hrss__DeathReported *) msg;
-    db_t *db = service_db(svc);
     int64_t died;
     if (date_parse(d->died_on, strlen(d->died_on), &died))
         return reject(v, "invalid_date", "data.died_on", "died_on must be a date");
     if (died > cst_days_of_instant(ev->occurred_at_us))
         return reject(v, "invalid_date", "data.died_on", "died_on lies after the report");
-    char at[24];
+    char at[24], from[16];
     snprintf(at, sizeof at, "%" PRId64, ev->occurred_at_us);
-    const char *values[] = {d->id_number, d->died_on, ev->region, at};
-    PGresult *res = db_prepared(db, "death_insert",
-                                "INSERT INTO deaths (id_number, died_on, region, reported_at_us)"
-                                " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING 1",
-                                4, values, NULL, NULL);
-    if (!res)
-        return -1;
-    int first_report = PQntuples(res);
-    PQclear(res);
-    if (!first_report)
-        return 0;   /* a second village report of the same death: nothing more to stop */
-
     /* Benefits stop from the month after the death; months already paid
-     * beyond it become recoveries. */
-    char from[16];
+     * beyond it become recoveries; enrollments end. Only the first report of
+     * a death does anything: a second village report changes nothing. */
     snprintf(from, sizeof from, "%d", period_add(period_of_days(died), 1));
-    const char *susp[] = {d->id_number, from};
-    res = db_prepared(db, "benefits_suspend",
-                      "UPDATE benefits SET status = 'suspended', suspended_from = $2"
-                      " WHERE id_number = $1 AND status = 'active' RETURNING scheme",
-                      2, susp, NULL, NULL);
-    if (!res)
-        return -1;
-    int suspended = PQntuples(res);
-    PQclear(res);
-    if (s_exec(db, "recoveries_from_death",
-               "INSERT INTO recoveries (id_number, scheme, period, region, amount_fen)"
-               " SELECT id_number, scheme, period, region, amount_fen FROM payments"
-               " WHERE id_number = $1 AND period >= $2 ON CONFLICT DO NOTHING",
-               2, susp) ||
-        s_exec(db, "enrollments_end",
-               "UPDATE enrollments SET status = 'ended', ended_on = $2"
-               " WHERE id_number = $1 AND status = 'active'",
-               2, values))
-        return -1;
+    const char *values[] = {d->id_number, d->died_on, ev->region, at, from};
+    return db_pipeline_send(
+        service_db(svc), "death_report",
+        "WITH first AS (INSERT INTO deaths (id_number, died_on, region, reported_at_us)"
+        " VALUES ($1::char(18), $2::date, $3::char(12), $4::bigint)"
+        " ON CONFLICT DO NOTHING RETURNING 1),"
+        " susp AS (UPDATE benefits SET status = 'suspended', suspended_from = $5::int"
+        " WHERE id_number = $1::char(18) AND status = 'active'"
+        " AND EXISTS (SELECT 1 FROM first) RETURNING 1),"
+        " rec AS (INSERT INTO recoveries (id_number, scheme, period, region, amount_fen)"
+        " SELECT id_number, scheme, period, region, amount_fen FROM payments"
+        " WHERE id_number = $1::char(18) AND period >= $5::int AND EXISTS (SELECT 1 FROM first)"
+        " ON CONFLICT DO NOTHING RETURNING 1),"
+        " ended AS (UPDATE enrollments SET status = 'ended', ended_on = $2::date"
+        " WHERE id_number = $1::char(18) AND status = 'active'"
+        " AND EXISTS (SELECT 1 FROM first) RETURNING 1)"
+        " SELECT NULL::text, (SELECT count(*) FROM first), (SELECT count(*) FROM susp)",
+        5, values, NULL, NULL);
+}
 
+static int
+s_death_result(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *msg,
+               const PGresult *res, verdict_t *v)
+{
+    (void) v;
+    const Hrss__DeathReported *d = (const Hrss__DeathReported *) msg;
+    if (PQntuples(res) != 1 || db_get_int64(res, 0, 1) == 0)
+        return 0;   /* not the first report: nothing more to stop */
+    int64_t died;
+    date_parse(d->died_on, strlen(d->died_on), &died);
     Hrss__InsurancePersonDeceased out = HRSS__INSURANCE_PERSON_DECEASED__INIT;
     char from_text[8];
     out.id_number = d->id_number;
     out.died_on = d->died_on;
     out.suspended_from = format_period(period_add(period_of_days(died), 1), from_text);
-    out.benefits_suspended = suspended;
+    out.benefits_suspended = db_get_int64(res, 0, 2);
     return service_emit(svc, ev, "insurance.person_deceased", ev->region, ev->occurred_at_us,
                         &out.base);
 }
 
 const event_handler_t insurance_event_handlers[] = {
-    {"insurance.enrolled", s_enrolled},
-    {"insurance.benefit_started", s_benefit_started},
-    {"insurance.death_reported", s_death_reported},
-    {NULL, NULL}};
+    {"insurance.enrolled", NULL, s_enrolled, s_verdict},
+    {"insurance.benefit_started", NULL, s_benefit_started, s_verdict},
+    {"insurance.death_reported", NULL, s_death_reported, s_death_result},
+    {NULL, NULL, NULL, NULL}};
 
 /* ---- person view ------------------------------------------------------------ */
 
