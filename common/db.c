@@ -20,6 +20,7 @@ struct db_t {
     const char **sent;
     size_t nsent, next_sent, sent_cap;
     unsigned xact_flags;
+    unsigned generation;
     char error[512];
     char sqlstate[6];
 };
@@ -93,6 +94,7 @@ s_connect(db_t *self)
         return -1;
     }
     PQsetNoticeProcessor(self->conn, s_ignore_notice, NULL);
+    self->generation++;
     /* The role's search_path is set by deployment too; setting it here makes
      * the daemon correct whatever the role's defaults are. */
     const char *params[] = {self->schema};
@@ -111,6 +113,12 @@ db_ensure(db_t *self)
     if (self->conn && PQstatus(self->conn) == CONNECTION_OK)
         return 0;
     return s_connect(self);
+}
+
+unsigned
+db_generation(const db_t *self)
+{
+    return self->generation;
 }
 
 bool

@@ -23,6 +23,9 @@ void db_destroy(db_t **self_p);
  * is bad. 0 when usable. */
 int db_ensure(db_t *self);
 bool db_connected(const db_t *self);
+/* Counts successful connections: a change means a new session (its LISTENs,
+ * prepared statements and session state are gone). */
+unsigned db_generation(const db_t *self);
 PGconn *db_conn(db_t *self);
 /* Last error message (connection or statement), for the caller's log line. */
 const char *db_error(const db_t *self);

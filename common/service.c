@@ -56,6 +56,7 @@ struct service_t {
     size_t txn_n, txn_cap;
     bool appended;              /* the last commit wrote to the outbox */
     uint64_t last_seq;
+    uint64_t version;           /* bumped at every commit that changed something */
     uint64_t malformed;         /* requests dropped as unreadable */
     uint64_t unknown;           /* requests of a type nobody handles */
 };
@@ -79,6 +80,18 @@ const char *
 service_name_of(const service_t *svc)
 {
     return svc->def->name;
+}
+
+uint64_t
+service_version(const service_t *svc)
+{
+    return svc->version;
+}
+
+void
+service_touch(service_t *svc)
+{
+    svc->version++;
 }
 
 int
@@ -519,6 +532,7 @@ s_on_events(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply)
         return 0;
     }
     arena_reset(svc->txn_arena);
+    svc->version++;
     s_nudge(svc);
     return 0;
 }
@@ -707,6 +721,7 @@ s_consumer_apply(service_t *svc, consumer_t *c, const Hrss__FeedPage *page)
         goto fail;
     c->cursor = last;
     arena_reset(svc->txn_arena);
+    svc->version++;
     s_nudge(svc);
     return 0;
 fail:

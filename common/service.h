@@ -96,6 +96,12 @@ const char *service_name_of(const service_t *svc);
 int service_emit(service_t *svc, const Hrss__Event *cause, const char *type, const char *region,
                  int64_t occurred_at_us, const ProtobufCMessage *data);
 
+/* A number that changes whenever the service commits a change (a batch of
+ * events, a page of a feed, or whatever a handler reports with
+ * service_touch): what was computed at one version is still true at it. */
+uint64_t service_version(const service_t *svc);
+void service_touch(service_t *svc);
+
 /* Fills a Failure reply. */
 int service_fail(Hrss__Reply *reply, arena_t *arena, const char *code, const char *message,
                  bool retryable);

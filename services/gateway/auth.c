@@ -1,10 +1,102 @@
-/* Bearer-token authentication and the region scope of a token. Tokens are
- * looked up by hash on every request, so a revocation or an expiry takes
- * effect on the very next request. */
+/* Bearer-token authentication and the region scope of a token.
+ *
+ * Valid tokens are cached by hash so that a request costs no database round
+ * trip. The cache is emptied whenever anything may have changed: a trigger on
+ * the tokens table NOTIFYs hrss_tokens at every change (sql/004), and the
+ * gateway LISTENs on its own connection and reads pending notifications
+ * before every lookup, so a revocation committed before a request is seen by
+ * that request. A new database session (after a reconnect) empties it too, and
+ * no entry outlives its TTL or its token's expiry. */
+#include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "gateway.h"
+#include "log.h"
+#include "timeutil.h"
+
+#define CACHE_SLOTS 1024            /* power of two */
+#define CACHE_TTL_MS (5 * 60 * 1000)
+
+typedef struct {
+    bool used;
+    uint8_t hash[TOKEN_HASH_LEN];
+    principal_t who;
+    int64_t expires_us;             /* 0: never */
+    int64_t cached_ms;
+} cached_token_t;
+
+struct token_cache_t {
+    cached_token_t slots[CACHE_SLOTS];
+    unsigned generation;            /* db session the cache and the LISTEN belong to */
+    bool listening;
+};
+
+token_cache_t *
+auth_cache_new(void)
+{
+    return calloc(1, sizeof(token_cache_t));
+}
+
+void
+auth_cache_destroy(token_cache_t **self_p)
+{
+    if (self_p && *self_p) {
+        sodium_memzero(*self_p, sizeof **self_p);
+        free(*self_p);
+        *self_p = NULL;
+    }
+}
+
+static void
+s_cache_clear(token_cache_t *c)
+{
+    memset(c->slots, 0, sizeof c->slots);
+}
+
+/* Empties the cache when tokens may have changed: a notification from
+ * hrssctl, or a new database session (which also needs its LISTEN again). */
+static int
+s_cache_sync(gateway_t *gw)
+{
+    token_cache_t *c = gw->tokens;
+    db_t *db = gateway_db(gw);
+    if (!c->listening || c->generation != db_generation(db)) {
+        s_cache_clear(c);
+        c->listening = db_command(db, "LISTEN hrss_tokens") == 0;
+        c->generation = db_generation(db);
+        return c->listening ? 0 : -1;
+    }
+    PGconn *conn = db_conn(db);
+    if (!PQconsumeInput(conn))
+        return -1;
+    PGnotify *n;
+    bool changed = false;
+    while ((n = PQnotifies(conn))) {
+        changed = true;
+        PQfreemem(n);
+    }
+    if (changed)
+        s_cache_clear(c);
+    return 0;
+}
+
+static cached_token_t *
+s_slot(token_cache_t *c, const uint8_t hash[TOKEN_HASH_LEN])
+{
+    /* the hash is uniformly random already: its first bytes index the table */
+    size_t i = ((size_t) hash[0] | (size_t) hash[1] << 8) & (CACHE_SLOTS - 1);
+    return &c->slots[i];
+}
+
+static void
+s_unavailable(http_req_t *req)
+{
+    req->retry_after = 1;
+    http_problem(req, 503, "unavailable", "Service unavailable",
+                 "the token store cannot be reached", NULL);
+}
 
 int
 auth_authenticate(gateway_t *gw, http_req_t *req, principal_t *who)
@@ -24,32 +116,49 @@ auth_authenticate(gateway_t *gw, http_req_t *req, principal_t *who)
         return -1;
     }
     db_t *db = gateway_db(gw);
-    if (!gw->migrated || db_ensure(db)) {
-        req->retry_after = 1;
-        http_problem(req, 503, "unavailable", "Service unavailable",
-                     "the token store cannot be reached", NULL);
+    if (!gw->migrated || db_ensure(db) || s_cache_sync(gw)) {
+        s_unavailable(req);
         return -1;
     }
+    cached_token_t *slot = s_slot(gw->tokens, hash);
+    int64_t now_ms = monotonic_ms();
+    if (slot->used && sodium_memcmp(slot->hash, hash, TOKEN_HASH_LEN) == 0 &&
+        now_ms - slot->cached_ms < CACHE_TTL_MS &&
+        (slot->expires_us == 0 || slot->expires_us > now_us())) {
+        *who = slot->who;
+        return 0;
+    }
+
     const char *values[] = {(const char *) hash};
     int lengths[] = {TOKEN_HASH_LEN};
     int formats[] = {1};
     PGresult *res = db_prepared(db, "token_lookup",
-                                "SELECT id, name, role, region, rate_limit FROM tokens"
-                                " WHERE token_hash = $1 AND revoked_at IS NULL"
+                                "SELECT id, name, role, region, rate_limit, token_hash,"
+                                " coalesce((extract(epoch FROM expires_at) * 1000000)::bigint, 0)"
+                                " FROM tokens WHERE token_hash = $1 AND revoked_at IS NULL"
                                 " AND (expires_at IS NULL OR expires_at > now())",
                                 1, values, lengths, formats);
     if (!res) {
-        req->retry_after = 1;
-        http_problem(req, 503, "unavailable", "Service unavailable",
-                     "the token store cannot be reached", NULL);
+        s_unavailable(req);
         return -1;
     }
-    int found = PQntuples(res) == 1 && role_parse(PQgetvalue(res, 0, 2), &who->role) == 0;
+    size_t stored_len = 0;
+    unsigned char *stored = PQntuples(res) == 1 ? db_get_bytea(res, 0, 5, &stored_len) : NULL;
+    /* the index found it by hash; compare once more in constant time */
+    int found = stored && stored_len == TOKEN_HASH_LEN &&
+                sodium_memcmp(stored, hash, TOKEN_HASH_LEN) == 0 &&
+                role_parse(PQgetvalue(res, 0, 2), &who->role) == 0;
+    free(stored);
     if (found) {
         who->token_id = db_get_int64(res, 0, 0);
         snprintf(who->name, sizeof who->name, "%s", PQgetvalue(res, 0, 1));
         snprintf(who->region, sizeof who->region, "%s", PQgetvalue(res, 0, 3));
         who->rate_limit = PQgetisnull(res, 0, 4) ? -1 : (int) db_get_int64(res, 0, 4);
+        slot->used = true;
+        memcpy(slot->hash, hash, TOKEN_HASH_LEN);
+        slot->who = *who;
+        slot->expires_us = db_get_int64(res, 0, 6);
+        slot->cached_ms = now_ms;
     }
     PQclear(res);
     if (!found) {

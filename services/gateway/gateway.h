@@ -29,6 +29,7 @@
 typedef struct pending_t pending_t;
 typedef struct metrics_t metrics_t;
 typedef struct ratelimit_t ratelimit_t;
+typedef struct token_cache_t token_cache_t;
 
 typedef struct gateway_t {
     region_table_t *regions;
@@ -49,6 +50,7 @@ typedef struct gateway_t {
     Hrss__Reply *delivering;               /* the reply a callback is looking at */
     metrics_t *metrics;
     ratelimit_t *limits;
+    token_cache_t *tokens;
 } gateway_t;
 
 typedef struct {
@@ -132,6 +134,8 @@ int64_t upstream_expire(gateway_t *gw, int64_t now_ms, int64_t cap);
 int upstream_timeout_ms(void);
 
 /* ---- auth.c: who is asking -------------------------------------------------------- */
+token_cache_t *auth_cache_new(void);
+void auth_cache_destroy(token_cache_t **self_p);
 /* 0 with `who` filled; -1 after responding 401 (or 503 when the database is
  * down). */
 int auth_authenticate(gateway_t *gw, http_req_t *req, principal_t *who);

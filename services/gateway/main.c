@@ -128,12 +128,13 @@ main(void)
     gw.db = db_new(conninfo, "gateway");
     gw.metrics = metrics_new();
     gw.limits = ratelimit_new();
+    gw.tokens = auth_cache_new();
     ctx = zmq_ctx_new();
     if (ctx && !(gw.curve = curve_new(ctx, "gateway"))) {
         log_error("CURVE configuration: %s", curve_error());
         goto out;
     }
-    if (!gw.db || !gw.metrics || !gw.limits || !ctx || upstream_open(&gw, ctx))
+    if (!gw.db || !gw.metrics || !gw.limits || !gw.tokens || !ctx || upstream_open(&gw, ctx))
         goto out;
     s_tick(&gw);
     if (http_start(&gw, addr, (int) port)) {
@@ -159,6 +160,7 @@ out:
     db_destroy(&gw.db);
     metrics_destroy(&gw.metrics);
     ratelimit_destroy(&gw.limits);
+    auth_cache_destroy(&gw.tokens);
     region_table_destroy(&gw.regions);
     log_info("stopped");
     return rc;

@@ -20,17 +20,36 @@
 
 static region_table_t *s_regions;
 
+static query_cache_t *s_answers;
+
+/* protobuf-c allocations from the request's arena: a cached answer unpacked
+ * for one reply is released with everything else of that request */
+static void *
+s_arena_alloc(void *arena, size_t size)
+{
+    return arena_alloc(arena, size);
+}
+
+static void
+s_arena_free(void *arena, void *pointer)
+{
+    (void) arena;
+    (void) pointer;
+}
+
 int
 reporting_regions_load(void)
 {
     s_regions = region_table_load(NULL);
-    return s_regions ? 0 : -1;
+    s_answers = query_cache_new();
+    return s_regions && s_answers ? 0 : -1;
 }
 
 void
 reporting_regions_free(void)
 {
     region_table_destroy(&s_regions);
+    query_cache_destroy(&s_answers);
 }
 
 static int
@@ -331,11 +350,46 @@ s_resolve_codes(char **codes, size_t n, const indicator_t **out, Hrss__Reply *re
     return (long) n;
 }
 
+static int s_compute(service_t *svc, const Hrss__IndicatorQuery *q, Hrss__Reply *reply,
+                     arena_t *arena);
+
 int
 reporting_on_indicators(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
                         arena_t *arena)
 {
     const Hrss__IndicatorQuery *q = req->indicators;
+    size_t key_len = protobuf_c_message_get_packed_size(&q->base), value_len;
+    uint8_t *key = arena_alloc(arena, key_len ? key_len : 1);
+    if (!key)
+        return -1;
+    protobuf_c_message_pack(&q->base, key);
+    uint64_t version = service_version(svc);
+    const uint8_t *value = s_answers ? query_cache_get(s_answers, key, key_len, version, &value_len)
+                                     : NULL;
+    if (value) {
+        ProtobufCAllocator allocator = {s_arena_alloc, s_arena_free, arena};
+        Hrss__IndicatorReply *out = hrss__indicator_reply__unpack(&allocator, value_len, value);
+        if (out) {
+            reply->body_case = HRSS__REPLY__BODY_INDICATORS;
+            reply->indicators = out;
+            return 0;
+        }
+    }
+    int rc = s_compute(svc, q, reply, arena);
+    if (rc == 0 && s_answers && reply->body_case == HRSS__REPLY__BODY_INDICATORS) {
+        value_len = protobuf_c_message_get_packed_size(&reply->indicators->base);
+        uint8_t *packed = arena_alloc(arena, value_len ? value_len : 1);
+        if (packed) {
+            protobuf_c_message_pack(&reply->indicators->base, packed);
+            query_cache_put(s_answers, key, key_len, version, packed, value_len);
+        }
+    }
+    return rc;
+}
+
+static int
+s_compute(service_t *svc, const Hrss__IndicatorQuery *q, Hrss__Reply *reply, arena_t *arena)
+{
     int period;
     if (region_level(q->region) == REGION_INVALID)
         return service_fail(reply, arena, "invalid_region", "region must be 12 digits", false);
@@ -428,6 +482,7 @@ reporting_on_targets(service_t *svc, const Hrss__Request *req, Hrss__Reply *repl
         return s_unavailable(svc, reply, arena);
     uint32_t stored = (uint32_t) strtoul(PQcmdTuples(res), NULL, 10);
     PQclear(res);
+    service_touch(svc);   /* targets are part of the answers */
     Hrss__TargetsReply *out = arena_alloc(arena, sizeof *out);
     if (!out)
         return -1;
