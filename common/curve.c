@@ -89,6 +89,8 @@ struct curve_t {
 
 static _Thread_local char s_error[512];
 
+static void s_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 static void
 s_fail(const char *fmt, ...)
 {

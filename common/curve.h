@@ -25,6 +25,10 @@
  * periodic work, connects it again (after 1 s, doubling up to 30 s), so a
  * key added back to the server's authorized/ works without a restart.
  *
+ * Unlike other library modules this one logs (refusals, at most once a
+ * minute per key; a client's refusal and recovery): the ZAP thread and the
+ * retries have no caller to report to. Public keys are logged, secrets never.
+ *
  * Order at shutdown: close the sockets, curve_destroy, then zmq_ctx_term
  * (the handler's thread holds sockets of the context until it is stopped). */
 #ifndef HRSS_CURVE_H
