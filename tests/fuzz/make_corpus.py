@@ -7,7 +7,8 @@ the same events packed as the protobuf frames daemons exchange for fuzz_wire.
 The frames are packed by a small proto2 encoder driven by proto/hrss.proto,
 so field numbers come from the one source of truth. Standard library only;
 deterministic output. Run it again after changing the proto or the event
-types, and commit the result:
+types, and commit the result; files named regress-* (inputs that once found
+a bug) are left alone:
 
     python3 tests/fuzz/make_corpus.py
 """
@@ -15,7 +16,6 @@ types, and commit the result:
 import json
 import os
 import re
-import shutil
 import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -219,8 +219,12 @@ def write_dict():
 
 
 def main():
-    if os.path.isdir(OUT):
-        shutil.rmtree(OUT)
+    # regress-* files are inputs that once found a bug: kept, never generated
+    for target in os.listdir(OUT) if os.path.isdir(OUT) else []:
+        d = os.path.join(OUT, target)
+        for name in os.listdir(d):
+            if not name.startswith("regress-"):
+                os.remove(os.path.join(d, name))
 
     # fuzz_event_decode: whole bodies, single events, near misses
     write("fuzz_event_decode", "body-all-types.json",

@@ -249,6 +249,7 @@ class Round:
         self.sent = 0
         self.total = 0
         self.inflight = 0         # requests sent and not yet answered
+        self.requests = []        # (sent, answered, HTTP status or "lost") of every request
         self.events = []
         self.tokens = {}
         self.feed_start = outbox_heads()
@@ -333,14 +334,17 @@ class Round:
         token = self.token(scope)
         with self.lock:
             self.inflight += 1
+        started, status = time.time(), "lost"
         try:
             r = h.request("POST", "/v1/events", token,
                           {"events": [ev.body for ev in batch]}, timeout=HTTP_TIMEOUT)
+            status = r.status
             results = r.json()["results"] if r.status == 200 else None
         except (OSError, http.client.HTTPException, ValueError, KeyError):
             results = None
         with self.lock:
             self.inflight -= 1
+            self.requests.append((started, time.time(), status))
             self.sent += len(batch)
             if results is None or len(results) != len(batch):
                 for ev in batch:
@@ -571,6 +575,16 @@ class Round:
 
 
 # ---- faults ------------------------------------------------------------------------
+
+def wait_ready(timeout=60):
+    """GET /readyz until 200; a gateway still starting refuses connections."""
+    def ready():
+        try:
+            return h.request("GET", "/readyz", timeout=5).status == 200
+        except (OSError, http.client.HTTPException):
+            return False
+    h.wait_until(ready, timeout, 0.2, "readyz")
+
 
 def daemon_pid(name):
     with open(os.path.join(h.ENV["HRSS_RUN_DIR"], name + ".pid")) as f:

@@ -15,14 +15,14 @@ class KillNineTest(unittest.TestCase):
     COUNTY = "433127"   # 永顺县, the kill rounds' own
 
     def _rounds(self, daemon):
-        h.wait_ready(60)
+        fh.wait_ready(60)
         for seed in fh.seeds("kill -9 " + daemon, fh.ROUNDS):
             rng = random.Random(seed * 31 + 7)
             rnd = fh.Round(self, "kill -9 %s #%d" % (daemon, seed), seed, self.COUNTY,
                            persons=100, pace=0.04)
             at = rng.uniform(0.1, 0.8)
             took = rnd.ingest(fh.kill_and_restart(daemon, rng), at=at)
-            h.wait_ready(90)
+            fh.wait_ready(90)
             started = time.time()
             rnd.drain()
             drained = time.time() - started

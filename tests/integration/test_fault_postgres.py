@@ -14,7 +14,7 @@ class PostgresCrashTest(unittest.TestCase):
     COUNTY = "433130"   # 龙山县, this test's own
 
     def test_immediate_stop_under_load(self):
-        h.wait_ready(60)
+        fh.wait_ready(60)
         for seed in fh.seeds("postgres immediate stop", 1):
             rng = random.Random(seed * 31 + 7)
             rnd = fh.Round(self, "postgres immediate stop #%d" % seed, seed, self.COUNTY,
@@ -30,7 +30,7 @@ class PostgresCrashTest(unittest.TestCase):
 
             at = rng.uniform(0.2, 0.6)
             took = rnd.ingest(fault, at=at)
-            h.wait_ready(90)   # the daemons reconnect by themselves
+            fh.wait_ready(90)   # the daemons reconnect by themselves
             ready_after = time.time() - restarted[0]
             rnd.drain()
             rnd.verify()

@@ -16,7 +16,7 @@ class StallTest(unittest.TestCase):
     COUNTY = "433101"   # 吉首市, shared by the tests of this file and test_fault_sigterm
 
     def test_sigstop_reporting_during_burst(self):
-        h.wait_ready(60)
+        fh.wait_ready(60)
         for seed in fh.seeds("SIGSTOP reporting", 1):
             persons = int(40 * fh.STALL_SECONDS)
             rnd = fh.Round(self, "SIGSTOP reporting #%d" % seed, seed, self.COUNTY,
@@ -36,7 +36,7 @@ class StallTest(unittest.TestCase):
             # ingest does not wait for a consumer: nothing was answered "retry"
             self.assertEqual([ev.id for ev in rnd.events
                               if "retry" in ev.answers or "lost" in ev.answers], [])
-            h.wait_ready(60)
+            fh.wait_ready(60)
             rnd.drain()
             rnd.verify()
             print("reporting stopped %.1f s during a burst of %.1f s, seed %d: %s;"
@@ -48,7 +48,7 @@ class StallTest(unittest.TestCase):
         """Reporting and employment down while events are written; employment
         comes back after the deaths it must learn from insurance's feed,
         reporting last of all."""
-        h.wait_ready(60)
+        fh.wait_ready(60)
         for seed in fh.seeds("late consumers", 1):
             rnd = fh.Round(self, "late consumers #%d" % seed, seed, self.COUNTY, persons=120)
             h.stack("stop", "reporting")
@@ -64,7 +64,7 @@ class StallTest(unittest.TestCase):
             finally:
                 h.stack("start", "reporting")
             started = time.time()
-            h.wait_ready(60)
+            fh.wait_ready(60)
             rnd.verify()
             print("late consumers, seed %d: %s; reporting caught up and verified in %.1f s"
                   % (seed, rnd.summary(), time.time() - started), flush=True)
