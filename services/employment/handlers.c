@@ -8,6 +8,7 @@
 
 #include "employment.h"
 #include "event_types.h"
+#include "pgarray.h"
 
 static int
 s_exec(db_t *db, const char *name, const char *sql, int n, const char *const *values)
@@ -54,19 +55,21 @@ s_person_registered(service_t *svc, const Hrss__Event *ev, const ProtobufCMessag
 {
     (void) v;
     const Hrss__PersonRegistered *d = (const Hrss__PersonRegistered *) msg;
-    /* categories come from a closed enumeration, so a plain array literal is safe */
-    char categories[1024] = "{";
-    size_t len = 1;
+    pgarray_t categories;
+    pgarray_init(&categories);
     for (size_t i = 0; i < d->n_categories; i++)
-        len += (size_t) snprintf(categories + len, sizeof categories - len, "%s\"%s\"",
-                                 i ? "," : "", d->categories[i]);
-    snprintf(categories + len, sizeof categories - len, "}");
+        pgarray_add_text(&categories, d->categories[i]);
     char at[24];
     snprintf(at, sizeof at, "%" PRId64, ev->occurred_at_us);
-    const char *values[] = {d->id_number, d->name,      ev->region, d->household,
-                            categories,   d->education, d->phone,   at};
-    /* a new person, or an update of a living one (re-sending updates) */
-    return db_pipeline_send(
+    const char *values[] = {d->id_number, d->name, ev->region, d->household,
+                            pgarray_literal(&categories), d->education, d->phone, at};
+    int rc = -1;
+    if (!values[4])
+        goto out;
+    /* a new person, or an update of a living one (re-sending updates); libpq
+     * copies the parameters as it sends, so the literal is freed before the
+     * result is read */
+    rc = db_pipeline_send(
         service_db(svc), "person_register",
         "WITH " PERSON_STATE ","
         " up AS (INSERT INTO persons (id_number, name, region, household, categories,"
@@ -79,6 +82,9 @@ s_person_registered(service_t *svc, const Hrss__Event *ev, const ProtobufCMessag
         " phone = EXCLUDED.phone, updated_at_us = EXCLUDED.updated_at_us RETURNING 1)"
         " SELECT CASE WHEN dead THEN 'person_deceased' END FROM st",
         8, values, NULL, NULL);
+out:
+    pgarray_free(&categories);
+    return rc;
 }
 
 static int

@@ -1,6 +1,5 @@
 #include "facts.h"
 
-#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -56,57 +55,16 @@ facts_batch_count(const facts_batch_t *self)
     return n;
 }
 
-int
-facts_batch_literals(const facts_batch_t *self, char *codes, char *regions, char *deltas,
-                     size_t size)
+void
+facts_batch_arrays(const facts_batch_t *self, pgarray_t *codes, pgarray_t *regions,
+                   pgarray_t *deltas)
 {
-    const char *code_of[FACTS_MAX], *region_of[FACTS_MAX];
-    char numbers[FACTS_MAX * 22 + 3];   /* "{" + n * ",-9223372036854775808" + "}" always fits */
-    size_t n = 0, len = 1;
-    numbers[0] = '{';
     for (size_t i = 0; i < self->n; i++) {
         const fact_t *f = &self->items[i];
         if (f->delta == 0)
             continue;
-        code_of[n] = f->code;
-        region_of[n] = f->region;
-        len += (size_t) snprintf(numbers + len, sizeof numbers - len, "%s%" PRId64, n ? "," : "",
-                                 f->delta);
-        n++;
+        pgarray_add_text(codes, f->code);
+        pgarray_add_text(regions, f->region);
+        pgarray_add_int64(deltas, f->delta);
     }
-    snprintf(numbers + len, sizeof numbers - len, "}");
-    if (len + 2 > size || text_array_literal(codes, size, code_of, n) >= size ||
-        text_array_literal(regions, size, region_of, n) >= size)
-        return -1;
-    memcpy(deltas, numbers, len + 2);
-    return 0;
-}
-
-size_t
-text_array_literal(char *out, size_t size, const char *const *items, size_t n)
-{
-    size_t len = 0;
-#define PUT(c)                 \
-    do {                       \
-        if (len + 1 < size)    \
-            out[len] = (c);    \
-        len++;                 \
-    } while (0)
-    PUT('{');
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            PUT(',');
-        PUT('"');
-        for (const char *p = items[i]; *p; p++) {
-            if (*p == '"' || *p == '\\')
-                PUT('\\');
-            PUT(*p);
-        }
-        PUT('"');
-    }
-    PUT('}');
-#undef PUT
-    if (size)
-        out[len < size ? len : size - 1] = '\0';
-    return len;
 }

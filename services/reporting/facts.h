@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pgarray.h"
 #include "region.h"
 
 #define FACTS_MAX 64          /* (code, region) pairs of one event */
@@ -39,16 +40,11 @@ int facts_batch_add(facts_batch_t *self, const char *code, const char *region12,
 /* Pairs whose deltas do not cancel out. */
 size_t facts_batch_count(const facts_batch_t *self);
 
-/* The batch as three PostgreSQL array literals (text[], char(12)[],
- * bigint[]), skipping pairs whose deltas cancelled out. -1 when a buffer is
- * too small (FACTS_LITERAL_MAX each always suffices). */
-#define FACTS_LITERAL_MAX (FACTS_MAX * (2 * FACTS_CODE_MAX + 3) + 3)
-int facts_batch_literals(const facts_batch_t *self, char *codes, char *regions, char *deltas,
-                         size_t size);
-
-/* A PostgreSQL text[] literal of `items`: each element double-quoted, with
- * '"' and '\' escaped. Writes at most `size` bytes (NUL included) like
- * snprintf and returns the length the whole literal needs. */
-size_t text_array_literal(char *out, size_t size, const char *const *items, size_t n);
+/* Appends the batch to three arrays, one element per pair whose deltas do
+ * not cancel out: codes (text[]), regions (char(12)[]) and deltas
+ * (bigint[]), for one unnest(). Out of memory shows as a NULL
+ * pgarray_literal. */
+void facts_batch_arrays(const facts_batch_t *self, pgarray_t *codes, pgarray_t *regions,
+                        pgarray_t *deltas);
 
 #endif

@@ -6,7 +6,6 @@
  * event in one upsert. Every delta counts in the CST month of the event. */
 #include <inttypes.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "event_types.h"
@@ -67,19 +66,32 @@ s_facts_write(db_t *db, const Hrss__Event *ev, const facts_batch_t *batch)
 {
     if (facts_batch_count(batch) == 0)
         return 0;
-    char codes[FACTS_LITERAL_MAX], regions[FACTS_LITERAL_MAX], deltas[FACTS_LITERAL_MAX];
-    if (facts_batch_literals(batch, codes, regions, deltas, sizeof codes))
-        return -1;   /* cannot happen with FACTS_LITERAL_MAX buffers */
+    int rc = -1;
+    pgarray_t codes, regions, deltas;
+    pgarray_init(&codes);
+    pgarray_init(&regions);
+    pgarray_init(&deltas);
+    facts_batch_arrays(batch, &codes, &regions, &deltas);
     char month[16];
     snprintf(month, sizeof month, "%d", period_of_instant(ev->occurred_at_us));
-    const char *values[] = {codes, regions, month, deltas};
-    return s_exec(db, "facts_add",
-                  "INSERT INTO facts (code, region, month, value)"
-                  " SELECT d.code, d.region, $3::int, d.delta"
-                  " FROM unnest($1::text[], $2::char(12)[], $4::bigint[]) AS d(code, region, delta)"
-                  " ON CONFLICT (code, region, month)"
-                  " DO UPDATE SET value = facts.value + EXCLUDED.value",
-                  4, values);
+    const char *values[] = {pgarray_literal(&codes), pgarray_literal(&regions), month,
+                            pgarray_literal(&deltas)};
+    if (!values[0] || !values[1] || !values[3]) {
+        log_error("out of memory writing the facts of feed event %" PRIu64, ev->seq);
+        goto out;
+    }
+    rc = s_exec(db, "facts_add",
+                "INSERT INTO facts (code, region, month, value)"
+                " SELECT d.code, d.region, $3::int, d.delta"
+                " FROM unnest($1::text[], $2::char(12)[], $4::bigint[]) AS d(code, region, delta)"
+                " ON CONFLICT (code, region, month)"
+                " DO UPDATE SET value = facts.value + EXCLUDED.value",
+                4, values);
+out:
+    pgarray_free(&codes);
+    pgarray_free(&regions);
+    pgarray_free(&deltas);
+    return rc;
 }
 
 /* ---- employment's feed ------------------------------------------------------ */
@@ -94,28 +106,28 @@ s_person_registered(service_t *svc, const Hrss__Event *ev, const ProtobufCMessag
     if (!s_region_ok(ev))
         return 0;
     db_t *db = service_db(svc);
-    const char *const *cats = (const char *const *) d->categories;
-    size_t need = text_array_literal(NULL, 0, cats, d->n_categories) + 1;
-    char *categories = malloc(need);
-    if (!categories) {
-        log_error("out of memory applying a person_registered");
-        return -1;
-    }
-    text_array_literal(categories, need, cats, d->n_categories);
+    pgarray_t categories;
+    pgarray_init(&categories);
+    for (size_t i = 0; i < d->n_categories; i++)
+        pgarray_add_text(&categories, d->categories[i]);
     /* Every part of a statement sees the same snapshot: `old` is the row as
      * it was before the upsert. */
-    const char *values[] = {d->id_number, ev->region, categories};
-    PGresult *res = db_prepared(
-        db, "person_register",
-        "WITH old AS (SELECT region, deceased FROM persons WHERE id_number = $1),"
-        " up AS (INSERT INTO persons (id_number, region, categories)"
-        "        VALUES ($1, $2, $3::text[])"
-        "        ON CONFLICT (id_number) DO UPDATE"
-        "        SET region = EXCLUDED.region, categories = EXCLUDED.categories"
-        "        WHERE NOT persons.deceased RETURNING 1)"
-        " SELECT (SELECT region FROM old), (SELECT deceased FROM old)",
-        3, values, NULL, NULL);
-    free(categories);
+    const char *values[] = {d->id_number, ev->region, pgarray_literal(&categories)};
+    PGresult *res = NULL;
+    if (values[2])
+        res = db_prepared(
+            db, "person_register",
+            "WITH old AS (SELECT region, deceased FROM persons WHERE id_number = $1),"
+            " up AS (INSERT INTO persons (id_number, region, categories)"
+            "        VALUES ($1, $2, $3::text[])"
+            "        ON CONFLICT (id_number) DO UPDATE"
+            "        SET region = EXCLUDED.region, categories = EXCLUDED.categories"
+            "        WHERE NOT persons.deceased RETURNING 1)"
+            " SELECT (SELECT region FROM old), (SELECT deceased FROM old)",
+            3, values, NULL, NULL);
+    else
+        log_error("out of memory applying a person_registered");
+    pgarray_free(&categories);
     if (!res)
         return -1;
     bool known = !PQgetisnull(res, 0, 0);

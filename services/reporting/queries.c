@@ -2,13 +2,13 @@
  * region, monthly series) and annual targets. Each request is one SQL
  * statement over the facts of one region, which are stored pre-aggregated at
  * every level of the region tree (feeds.c). */
-#include <inttypes.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "facts.h"
 #include "indicators.h"
+#include "pgarray.h"
 #include "region.h"
 #include "reporting.h"
 #include "timeutil.h"
@@ -90,27 +90,24 @@ s_target(Hrss__IndicatorValue *v, const PGresult *res, int row, int col)
     v->target = db_get_int64(res, row, col);
 }
 
-/* The regions whose facts make up the value of `region`, as a char(12)[]
- * literal: the region itself, or for the nation (an admin's scope; facts
- * roll up to provinces only) every province. NULL when out of memory. */
-static char *
-s_fact_regions(const char *region, arena_t *arena)
+/* Adds to `out` (a char(12)[]) the regions whose facts make up the value of
+ * `region`: the region itself, or for the nation (an admin's scope; facts
+ * roll up to provinces only) every province. -1 when out of memory. */
+static int
+s_fact_regions(const char *region, pgarray_t *out, arena_t *arena)
 {
-    if (region_level(region) != REGION_NATION)
-        return arena_printf(arena, "{%s}", region);
+    if (region_level(region) != REGION_NATION) {
+        pgarray_add_text(out, region);
+        return 0;
+    }
     size_t n = region_children(s_regions, region, NULL, 0);
     char(*provinces)[REGION_LEN + 1] = arena_alloc(arena, (n ? n : 1) * sizeof *provinces);
-    const char **list = arena_alloc(arena, (n ? n : 1) * sizeof *list);
-    if (!provinces || !list)
-        return NULL;
+    if (!provinces)
+        return -1;
     n = region_children(s_regions, region, provinces, n);
     for (size_t i = 0; i < n; i++)
-        list[i] = provinces[i];
-    size_t need = text_array_literal(NULL, 0, list, n) + 1;
-    char *literal = arena_alloc(arena, need);
-    if (literal)
-        text_array_literal(literal, need, list, n);
-    return literal;
+        pgarray_add_text(out, provinces[i]);
+    return 0;
 }
 
 /* ---- plain: every requested code for one region --------------------------- */
@@ -119,30 +116,26 @@ static int
 s_plain(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t **inds, size_t n,
         int period, Hrss__IndicatorReply *out, Hrss__Reply *reply, arena_t *arena)
 {
-    const char **codes = arena_alloc(arena, (n ? n : 1) * sizeof *codes);
-    char *firsts = arena_alloc(arena, n * 12 + 3);
-    if (!codes || !firsts)
-        return -1;
-    size_t len = 0;
-    firsts[len++] = '{';
+    int rc = -1;
+    PGresult *res = NULL;
+    pgarray_t codes, firsts, sum_over;
+    pgarray_init(&codes);
+    pgarray_init(&firsts);
+    pgarray_init(&sum_over);
     for (size_t i = 0; i < n; i++) {
-        codes[i] = inds[i]->code;
-        len += (size_t) sprintf(firsts + len, "%s%d", i ? "," : "", s_first_month(inds[i], period));
+        pgarray_add_text(&codes, inds[i]->code);
+        pgarray_add_int64(&firsts, s_first_month(inds[i], period));
     }
-    strcpy(firsts + len, "}");
-    size_t need = text_array_literal(NULL, 0, codes, n) + 1;
-    char *code_list = arena_alloc(arena, need);
-    if (!code_list)
-        return -1;
-    text_array_literal(code_list, need, codes, n);
-    char *sum_over = s_fact_regions(q->region, arena);
-    if (!sum_over)
-        return -1;
+    if (s_fact_regions(q->region, &sum_over, arena))
+        goto out;
     char period_s[16], year_s[16];
     snprintf(period_s, sizeof period_s, "%d", period);
     snprintf(year_s, sizeof year_s, "%d", period / 100);
-    const char *values[] = {code_list, firsts, q->region, period_s, year_s, sum_over};
-    PGresult *res = db_prepared(
+    const char *values[] = {pgarray_literal(&codes), pgarray_literal(&firsts), q->region,
+                            period_s, year_s, pgarray_literal(&sum_over)};
+    if (!values[0] || !values[1] || !values[5])
+        goto out;
+    res = db_prepared(
         service_db(svc), "indicators_plain",
         "SELECT coalesce((SELECT sum(f.value) FROM facts f"
         "                 WHERE f.code = c.code AND f.region = ANY ($6::char(12)[])"
@@ -153,23 +146,28 @@ s_plain(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t **inds,
         "  AND t.code = c.code"
         " ORDER BY c.ord",
         6, values, NULL, NULL);
-    if (!res)
-        return s_unavailable(svc, reply, arena);
+    if (!res) {
+        rc = s_unavailable(svc, reply, arena);
+        goto out;
+    }
     size_t rows = (size_t) PQntuples(res);
     out->values = s_values_new(arena, rows);
-    if (!out->values) {
-        PQclear(res);
-        return -1;
-    }
+    if (!out->values)
+        goto out;
     out->n_values = rows < n ? rows : n;   /* one row per code, by construction */
     for (size_t i = 0; i < out->n_values; i++) {
         Hrss__IndicatorValue *v = out->values[i];
-        v->code = (char *) codes[i];
+        v->code = (char *) inds[i]->code;
         v->value = db_get_int64(res, (int) i, 0);
         s_target(v, res, (int) i, 1);
     }
+    rc = 0;
+out:
     PQclear(res);
-    return 0;
+    pgarray_free(&codes);
+    pgarray_free(&firsts);
+    pgarray_free(&sum_over);
+    return rc;
 }
 
 /* ---- breakdown: one code for each direct child region --------------------- */
@@ -178,11 +176,14 @@ static int
 s_breakdown(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t *ind, int period,
             Hrss__IndicatorReply *out, Hrss__Reply *reply, arena_t *arena)
 {
+    int rc = -1;
+    PGresult *res = NULL;
+    pgarray_t children;
+    pgarray_init(&children);
     char period_s[16], year_s[16], first_s[16];
     snprintf(period_s, sizeof period_s, "%d", period);
     snprintf(year_s, sizeof year_s, "%d", period / 100);
     snprintf(first_s, sizeof first_s, "%d", s_first_month(ind, period));
-    PGresult *res;
     if (region_level(q->region) == REGION_TOWNSHIP) {
         /* Villages are not in the region table: a township's children are
          * the villages that have facts (or targets) under it. The recursive
@@ -220,20 +221,15 @@ s_breakdown(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t *in
         size_t total = region_children(s_regions, q->region, NULL, 0);
         if (total > MAX_CHILDREN)
             total = MAX_CHILDREN;
-        char(*children)[REGION_LEN + 1] =
-            arena_alloc(arena, (total ? total : 1) * sizeof *children);
-        const char **list = arena_alloc(arena, (total ? total : 1) * sizeof *list);
-        if (!children || !list)
-            return -1;
-        size_t n = region_children(s_regions, q->region, children, total);
+        char(*listed)[REGION_LEN + 1] = arena_alloc(arena, (total ? total : 1) * sizeof *listed);
+        if (!listed)
+            goto out;
+        size_t n = region_children(s_regions, q->region, listed, total);
         for (size_t i = 0; i < n; i++)
-            list[i] = children[i];
-        size_t need = text_array_literal(NULL, 0, list, n) + 1;
-        char *region_list = arena_alloc(arena, need);
-        if (!region_list)
-            return -1;
-        text_array_literal(region_list, need, list, n);
-        const char *values[] = {ind->code, region_list, first_s, period_s, year_s};
+            pgarray_add_text(&children, listed[i]);
+        const char *values[] = {ind->code, pgarray_literal(&children), first_s, period_s, year_s};
+        if (!values[1])
+            goto out;
         res = db_prepared(
             service_db(svc), "indicators_breakdown",
             "SELECT c.region,"
@@ -246,14 +242,14 @@ s_breakdown(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t *in
             " ORDER BY c.ord",
             5, values, NULL, NULL);
     }
-    if (!res)
-        return s_unavailable(svc, reply, arena);
+    if (!res) {
+        rc = s_unavailable(svc, reply, arena);
+        goto out;
+    }
     size_t rows = (size_t) PQntuples(res);
     out->values = s_values_new(arena, rows);
-    if (!out->values) {
-        PQclear(res);
-        return -1;
-    }
+    if (!out->values)
+        goto out;
     out->n_values = rows;
     for (size_t i = 0; i < rows; i++) {
         Hrss__IndicatorValue *v = out->values[i];
@@ -261,13 +257,14 @@ s_breakdown(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t *in
         v->region = arena_strdup(arena, PQgetvalue(res, (int) i, 0));
         v->value = db_get_int64(res, (int) i, 1);
         s_target(v, res, (int) i, 2);
-        if (!v->region) {
-            PQclear(res);
-            return -1;
-        }
+        if (!v->region)
+            goto out;
     }
+    rc = 0;
+out:
     PQclear(res);
-    return 0;
+    pgarray_free(&children);
+    return rc;
 }
 
 /* ---- series: one code, the twelve months of the period's year -------------- */
@@ -280,11 +277,16 @@ s_series(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t *ind, 
     snprintf(january, sizeof january, "%d", period / 100 * 100 + 1);
     /* A flow's month stands alone; a stock's month ends with everything before it. */
     const char *flow = ind->kind == INDICATOR_STOCK ? "f" : "t";
-    char *sum_over = s_fact_regions(q->region, arena);
-    if (!sum_over)
-        return -1;
-    const char *values[] = {ind->code, sum_over, january, flow};
-    PGresult *res = db_prepared(
+    int rc = -1;
+    PGresult *res = NULL;
+    pgarray_t sum_over;
+    pgarray_init(&sum_over);
+    if (s_fact_regions(q->region, &sum_over, arena))
+        goto out;
+    const char *values[] = {ind->code, pgarray_literal(&sum_over), january, flow};
+    if (!values[1])
+        goto out;
+    res = db_prepared(
         service_db(svc), "indicators_series",
         "SELECT m.month,"
         "       coalesce((SELECT sum(f.value) FROM facts f"
@@ -294,14 +296,14 @@ s_series(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t *ind, 
         " FROM generate_series($3::int, $3::int + 11) AS m(month)"
         " ORDER BY m.month",
         4, values, NULL, NULL);
-    if (!res)
-        return s_unavailable(svc, reply, arena);
+    if (!res) {
+        rc = s_unavailable(svc, reply, arena);
+        goto out;
+    }
     size_t rows = (size_t) PQntuples(res);
     out->values = s_values_new(arena, rows);
-    if (!out->values) {
-        PQclear(res);
-        return -1;
-    }
+    if (!out->values)
+        goto out;
     out->n_values = rows;
     for (size_t i = 0; i < rows; i++) {
         Hrss__IndicatorValue *v = out->values[i];
@@ -309,13 +311,14 @@ s_series(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t *ind, 
         v->code = (char *) ind->code;
         v->period = arena_strdup(arena, format_period((int) db_get_int64(res, (int) i, 0), month));
         v->value = db_get_int64(res, (int) i, 1);
-        if (!v->period) {
-            PQclear(res);
-            return -1;
-        }
+        if (!v->period)
+            goto out;
     }
+    rc = 0;
+out:
     PQclear(res);
-    return 0;
+    pgarray_free(&sum_over);
+    return rc;
 }
 
 /* ---- requests ----------------------------------------------------------------- */
@@ -440,37 +443,35 @@ reporting_on_targets(service_t *svc, const Hrss__Request *req, Hrss__Reply *repl
         return service_fail(reply, arena, "invalid_region", "region must be 12 digits", false);
     if (n > MAX_CODES)
         return service_fail(reply, arena, "invalid_query", "too many targets", false);
-    const char **codes = arena_alloc(arena, (n ? n : 1) * sizeof *codes);
-    char *amounts = arena_alloc(arena, n * 21 + 3);
-    if (!codes || !amounts)
-        return -1;
-    size_t len = 0;
-    amounts[len++] = '{';
+    int rc = -1;
+    PGresult *res = NULL;
+    pgarray_t codes, amounts;
+    pgarray_init(&codes);
+    pgarray_init(&amounts);
     for (size_t i = 0; i < n; i++) {
         const Hrss__IndicatorValue *t = put->targets[i];
         const indicator_t *ind = indicator_find(t->code);
-        if (!ind)
-            return service_fail(reply, arena, "unknown_indicator",
-                                arena_printf(arena, "unknown indicator %.64s", t->code), false);
-        if (t->value < 0)
-            return service_fail(reply, arena, "invalid_target",
-                                arena_printf(arena, "target of %s is negative", ind->code),
-                                false);
-        codes[i] = ind->code;
-        len += (size_t) sprintf(amounts + len, "%s%" PRId64, i ? "," : "", t->value);
+        if (!ind) {
+            rc = service_fail(reply, arena, "unknown_indicator",
+                              arena_printf(arena, "unknown indicator %.64s", t->code), false);
+            goto out;
+        }
+        if (t->value < 0) {
+            rc = service_fail(reply, arena, "invalid_target",
+                              arena_printf(arena, "target of %s is negative", ind->code), false);
+            goto out;
+        }
+        pgarray_add_text(&codes, ind->code);
+        pgarray_add_int64(&amounts, t->value);
     }
-    strcpy(amounts + len, "}");
-    size_t need = text_array_literal(NULL, 0, codes, n) + 1;
-    char *code_list = arena_alloc(arena, need);
-    if (!code_list)
-        return -1;
-    text_array_literal(code_list, need, codes, n);
     char year[16];
     snprintf(year, sizeof year, "%d", put->year);
-    const char *values[] = {year, put->region, code_list, amounts};
+    const char *values[] = {year, put->region, pgarray_literal(&codes), pgarray_literal(&amounts)};
+    if (!values[2] || !values[3])
+        goto out;
     /* One statement: all targets are stored or none. A code given twice
      * keeps its last value. */
-    PGresult *res = db_prepared(
+    res = db_prepared(
         service_db(svc), "targets_put",
         "INSERT INTO targets (year, region, code, value)"
         " SELECT DISTINCT ON (u.code) $1::int, $2::char(12), u.code, u.value"
@@ -478,17 +479,22 @@ reporting_on_targets(service_t *svc, const Hrss__Request *req, Hrss__Reply *repl
         " ORDER BY u.code, u.ord DESC"
         " ON CONFLICT (year, region, code) DO UPDATE SET value = EXCLUDED.value",
         4, values, NULL, NULL);
-    if (!res)
-        return s_unavailable(svc, reply, arena);
-    uint32_t stored = (uint32_t) strtoul(PQcmdTuples(res), NULL, 10);
-    PQclear(res);
+    if (!res) {
+        rc = s_unavailable(svc, reply, arena);
+        goto out;
+    }
     service_touch(svc);   /* targets are part of the answers */
-    Hrss__TargetsReply *out = arena_alloc(arena, sizeof *out);
-    if (!out)
-        return -1;
-    hrss__targets_reply__init(out);
-    out->stored = stored;
+    Hrss__TargetsReply *answer = arena_alloc(arena, sizeof *answer);
+    if (!answer)
+        goto out;
+    hrss__targets_reply__init(answer);
+    answer->stored = (uint32_t) strtoul(PQcmdTuples(res), NULL, 10);
     reply->body_case = HRSS__REPLY__BODY_TARGETS;
-    reply->targets = out;
-    return 0;
+    reply->targets = answer;
+    rc = 0;
+out:
+    PQclear(res);
+    pgarray_free(&codes);
+    pgarray_free(&amounts);
+    return rc;
 }

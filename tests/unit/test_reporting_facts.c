@@ -1,8 +1,9 @@
 /* Unit tests for services/reporting/facts.c: how the deltas of one feed event
  * roll up the region tree into one upsert. The module is compiled in here
- * directly (it needs nothing of the daemon but region.h from hrss_common).
- * Codes used: 433123 凤凰县 (湘西州 4331, 湖南 43) with its township 101 and
- * villages 001/002; 441900 东莞市, whose city and county codes coincide. */
+ * directly (it needs nothing of the daemon but region.h and pgarray.h from
+ * hrss_common). Codes used: 433123 凤凰县 (湘西州 4331, 湖南 43) with its
+ * township 101 and villages 001/002; 441900 东莞市, whose city and county
+ * codes coincide. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -60,13 +61,19 @@ test_move_within_township_cancels_above(void **state)
     facts_batch_init(&b);
     assert_int_equal(facts_batch_add(&b, "emp.labor_force", "433123101001", -1), 0);
     assert_int_equal(facts_batch_add(&b, "emp.labor_force", "433123101002", 1), 0);
-    /* Only the two villages change; the literals skip the cancelled levels. */
+    /* Only the two villages change; the arrays skip the cancelled levels. */
     assert_int_equal(facts_batch_count(&b), 2);
-    char codes[FACTS_LITERAL_MAX], regions[FACTS_LITERAL_MAX], deltas[FACTS_LITERAL_MAX];
-    assert_int_equal(facts_batch_literals(&b, codes, regions, deltas, sizeof codes), 0);
-    assert_string_equal(codes, "{\"emp.labor_force\",\"emp.labor_force\"}");
-    assert_string_equal(regions, "{\"433123101001\",\"433123101002\"}");
-    assert_string_equal(deltas, "{-1,1}");
+    pgarray_t codes, regions, deltas;
+    pgarray_init(&codes);
+    pgarray_init(&regions);
+    pgarray_init(&deltas);
+    facts_batch_arrays(&b, &codes, &regions, &deltas);
+    assert_string_equal(pgarray_literal(&codes), "{\"emp.labor_force\",\"emp.labor_force\"}");
+    assert_string_equal(pgarray_literal(&regions), "{\"433123101001\",\"433123101002\"}");
+    assert_string_equal(pgarray_literal(&deltas), "{-1,1}");
+    pgarray_free(&codes);
+    pgarray_free(&regions);
+    pgarray_free(&deltas);
 }
 
 static void
@@ -110,23 +117,6 @@ test_rejects_bad_input_unchanged(void **state)
     assert_int_equal(s_get(&b, "code.0", "430000000000")->delta, 2);
 }
 
-static void
-test_text_array_literal_escapes(void **state)
-{
-    (void) state;
-    const char *items[] = {"hard_to_employ", "a\"b", "c\\d", ""};
-    char buf[64];
-    size_t need = text_array_literal(buf, sizeof buf, items, 4);
-    assert_string_equal(buf, "{\"hard_to_employ\",\"a\\\"b\",\"c\\\\d\",\"\"}");
-    assert_int_equal(need, strlen(buf));
-    assert_int_equal(text_array_literal(NULL, 0, items, 0), 2);
-    char small[8];
-    /* Like snprintf: truncated, terminated, and the full length returned. */
-    assert_int_equal(text_array_literal(small, sizeof small, items, 1),
-                     strlen("{\"hard_to_employ\"}"));
-    assert_int_equal(strlen(small), sizeof small - 1);
-}
-
 int
 main(void)
 {
@@ -136,7 +126,6 @@ main(void)
         cmocka_unit_test(test_move_within_township_cancels_above),
         cmocka_unit_test(test_codes_kept_apart),
         cmocka_unit_test(test_rejects_bad_input_unchanged),
-        cmocka_unit_test(test_text_array_literal_escapes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
