@@ -401,11 +401,15 @@ def scenario_feed(tokens, results):
 
 def scenario_hop(tokens, results):
     quiesce()
+    count = 5000 if QUICK else 20000
+    # the raw round trip before and after, the lower p50 counting: a floor
+    # that other load on the machine has raised would flatter the ratio
+    raws = [run_json([tool("zmq-rtt"), "raw", "--count", str(count)])]
     m = Meter()
     h = wrk(tokens["county"], "/v1/ping?service=employment", 1, 1, SECONDS)
     h.update(m.stop(h["requests"]))
-    count = 5000 if QUICK else 20000
-    raw = run_json([tool("zmq-rtt"), "raw", "--count", str(count)])
+    raws.append(run_json([tool("zmq-rtt"), "raw", "--count", str(count)]))
+    raw = dict(min(raws, key=lambda r: r["p50_us"]), runs=raws)
     svc = run_json([tool("zmq-rtt"), "service", "employment", "--count", str(count)])
     h["p50_us"] = round(h["p50_ms"] * 1000, 1)
     results.append({
