@@ -200,6 +200,17 @@ db_prepared(db_t *self, const char *name, const char *sql, int nparams,
 }
 
 int
+db_prepared_run(db_t *self, const char *name, const char *sql, int nparams,
+                const char *const *values)
+{
+    PGresult *res = db_prepared(self, name, sql, nparams, values, NULL, NULL);
+    if (!res)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+int
 db_command(db_t *self, const char *sql)
 {
     PGresult *res = db_query(self, sql, 0, NULL, NULL, NULL);

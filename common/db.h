@@ -42,6 +42,9 @@ PGresult *db_query(db_t *self, const char *sql, int nparams, const char *const *
  * each connection. `name` must be a string literal (it is kept). */
 PGresult *db_prepared(db_t *self, const char *name, const char *sql, int nparams,
                       const char *const *values, const int *lengths, const int *formats);
+/* A prepared statement whose rows do not matter, only its success. */
+int db_prepared_run(db_t *self, const char *name, const char *sql, int nparams,
+                    const char *const *values);
 /* A statement whose result does not matter beyond success (BEGIN, COMMIT, SAVEPOINT). */
 int db_command(db_t *self, const char *sql);
 

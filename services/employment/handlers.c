@@ -10,16 +10,6 @@
 #include "event_types.h"
 #include "pgarray.h"
 
-static int
-s_exec(db_t *db, const char *name, const char *sql, int n, const char *const *values)
-{
-    PGresult *res = db_prepared(db, name, sql, n, values, NULL, NULL);
-    if (!res)
-        return -1;
-    PQclear(res);
-    return 0;
-}
-
 /* Each statement below checks the person's state and writes only when the
  * event may apply, in one round trip sent in a pipeline with its neighbours;
  * its one row names the rejection, or is NULL when the event was applied. */
@@ -140,7 +130,7 @@ s_on_person_deceased(service_t *svc, const Hrss__Event *ev, const ProtobufCMessa
     const Hrss__InsurancePersonDeceased *d = (const Hrss__InsurancePersonDeceased *) msg;
     db_t *db = service_db(svc);
     const char *values[] = {d->id_number, d->died_on};
-    if (s_exec(db, "death_insert",
+    if (db_prepared_run(db, "death_insert",
                "INSERT INTO deaths (id_number, died_on) VALUES ($1, $2)"
                " ON CONFLICT DO NOTHING",
                2, values))

@@ -575,6 +575,19 @@ reads_feed(gateway_t *gw, http_req_t *req)
     s_feed_finish(gw, req);
 }
 
+/* Pings every service; `cb` gets each answer with the service as `part`. */
+static void
+s_ping_all(gateway_t *gw, http_req_t *req, upstream_cb *cb)
+{
+    for (int s = 0; s < SERVICE_COUNT; s++) {
+        Hrss__Ping ping = HRSS__PING__INIT;
+        Hrss__Request msg = HRSS__REQUEST__INIT;
+        msg.body_case = HRSS__REQUEST__BODY_PING;
+        msg.ping = &ping;
+        upstream_call(gw, (service_id_t) s, &msg, READY_TIMEOUT_MS, req, s, cb);
+    }
+}
+
 /* ---- readiness -------------------------------------------------------------------- */
 
 typedef struct {
@@ -638,13 +651,7 @@ reads_ready(gateway_t *gw, http_req_t *req)
                                   db_ok ? "ready" : "database unavailable"));
     w->all_ready = db_ok;
     w->sending = true;
-    for (int s = 0; s < SERVICE_COUNT; s++) {
-        Hrss__Ping ping = HRSS__PING__INIT;
-        Hrss__Request msg = HRSS__REQUEST__INIT;
-        msg.body_case = HRSS__REQUEST__BODY_PING;
-        msg.ping = &ping;
-        upstream_call(gw, (service_id_t) s, &msg, READY_TIMEOUT_MS, req, s, s_ready_reply);
-    }
+    s_ping_all(gw, req, s_ready_reply);
     w->sending = false;
     s_ready_finish(req);
 }
@@ -754,13 +761,7 @@ reads_metrics(gateway_t *gw, http_req_t *req)
     req->work = w;
     req->work_free = s_metrics_free;
     w->sending = true;
-    for (int s = 0; s < SERVICE_COUNT; s++) {
-        Hrss__Ping ping = HRSS__PING__INIT;
-        Hrss__Request msg = HRSS__REQUEST__INIT;
-        msg.body_case = HRSS__REQUEST__BODY_PING;
-        msg.ping = &ping;
-        upstream_call(gw, (service_id_t) s, &msg, READY_TIMEOUT_MS, req, s, s_metrics_reply);
-    }
+    s_ping_all(gw, req, s_metrics_reply);
     w->sending = false;
     s_metrics_finish(gw, req);
 }

@@ -16,16 +16,6 @@
 
 #define HARD_TO_EMPLOY "hard_to_employ"
 
-static int
-s_exec(db_t *db, const char *name, const char *sql, int n, const char *const *values)
-{
-    PGresult *res = db_prepared(db, name, sql, n, values, NULL, NULL);
-    if (!res)
-        return -1;
-    PQclear(res);
-    return 0;
-}
-
 /* A peer's event with a region that is no 12-digit code would roll up
  * nowhere: it is logged and skipped rather than stalling the feed. */
 static bool
@@ -80,7 +70,7 @@ s_facts_write(db_t *db, const Hrss__Event *ev, const facts_batch_t *batch)
         log_error("out of memory writing the facts of feed event %" PRIu64, ev->seq);
         goto out;
     }
-    rc = s_exec(db, "facts_add",
+    rc = db_prepared_run(db, "facts_add",
                 "INSERT INTO facts (code, region, month, value)"
                 " SELECT d.code, d.region, $3::int, d.delta"
                 " FROM unnest($1::text[], $2::char(12)[], $4::bigint[]) AS d(code, region, delta)"
