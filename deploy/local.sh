@@ -1079,6 +1079,7 @@ cmd_memcheck() {
     export HRSS_DAEMON_WRAPPER=${HRSS_DAEMON_WRAPPER:-valgrind --tool=memcheck --quiet \
 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --num-callers=40}
     export HRSS_TEST_SANITIZE=0 HRSS_TEST_FUZZ=0
+    export HRSS_FAULT_ROUNDS=${HRSS_FAULT_ROUNDS:-1}   # valgrind is slow: one kill round each
     (($#)) || set -- -L integration
     log "memcheck: daemons run under: $HRSS_DAEMON_WRAPPER"
     cmd_test "$@"
