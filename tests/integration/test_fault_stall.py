@@ -1,7 +1,9 @@
 """Consumers that fall behind (fault_harness): the reporting daemon frozen
-with SIGSTOP during a burst (HRSS_FAULT_STALL seconds, 5; the long run 30),
-so that its nudges pile up and drop, then SIGCONT; and consumers started
-long after the events they consume were written."""
+with SIGSTOP during a burst (HRSS_FAULT_STALL seconds, 5; the long run 30):
+the nudges of the burst queue up unread (and past the high-water mark are
+dropped), ingest must not notice, and after SIGCONT reporting catches up by
+pulling; and consumers started long after the events they consume were
+written."""
 
 import random
 import signal
