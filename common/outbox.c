@@ -31,6 +31,11 @@ const db_migration_t outbox_migrations[] = {
      "CREATE TABLE cursors ("
      "  source text PRIMARY KEY,"
      "  seq bigint NOT NULL);"},
+    /* Ids are ASCII compared for equality: byte order ("C") makes each index
+     * probe a memcmp instead of a locale comparison. */
+    {2, "c_collation",
+     "ALTER TABLE inbox ALTER COLUMN scope TYPE text COLLATE \"C\","
+     " ALTER COLUMN event_id TYPE text COLLATE \"C\";"},
     {0, NULL, NULL}};
 
 int

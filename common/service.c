@@ -38,6 +38,18 @@ typedef struct {
     uint64_t head;              /* the source's head when it last answered */
 } consumer_t;
 
+/* Event batches that arrive together are applied in one transaction (group
+ * commit): under load the fsync of one COMMIT serves several clients. */
+#define GROUP_REQUESTS 64
+#define GROUP_EVENTS 4000
+
+typedef struct {
+    Hrss__Request *reqs[GROUP_REQUESTS];
+    unsigned char ids[GROUP_REQUESTS][256];
+    size_t id_lens[GROUP_REQUESTS];
+    size_t n, events;
+} group_t;
+
 struct service_t {
     const service_def_t *def;
     db_t *db;
@@ -57,6 +69,7 @@ struct service_t {
     bool appended;              /* the last commit wrote to the outbox */
     uint64_t last_seq;
     uint64_t version;           /* bumped at every commit that changed something */
+    group_t group;              /* event batches received in this round */
     uint64_t malformed;         /* requests dropped as unreadable */
     uint64_t unknown;           /* requests of a type nobody handles */
 };
@@ -483,29 +496,15 @@ s_nudge(service_t *svc)
     wire_send(svc->pub, &nudge.base, ZMQ_DONTWAIT);
 }
 
-static int
-s_on_events(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply)
+/* Applies events in one transaction and fills one result per event; when
+ * nothing could be committed every result is `retry`. */
+static void
+s_apply_events(service_t *svc, Hrss__Event **events, size_t n, Hrss__EventResult *slots)
 {
-    const Hrss__EventBatch *batch = req->events;
     arena_t *arena = svc->arena;
-    if (batch->n_events > BATCH_MAX)
-        return service_fail(reply, arena, "too_many_events",
-                            "a batch carries at most 1000 events", false);
-    Hrss__EventResults *out = arena_alloc(arena, sizeof *out);
-    if (!out)
-        return -1;
-    hrss__event_results__init(out);
-    size_t n = batch->n_events;
-    out->results = arena_alloc(arena, (n ? n : 1) * sizeof *out->results);
-    Hrss__EventResult *slots = arena_alloc(arena, (n ? n : 1) * sizeof *slots);
-    if (!out->results || !slots)
-        return -1;
-    out->n_results = n;
-    for (size_t i = 0; i < n; i++)
-        out->results[i] = &slots[i];
-    reply->body_case = HRSS__REPLY__BODY_RESULTS;
-    reply->results = out;
-
+    Hrss__EventBatch batch = HRSS__EVENT_BATCH__INIT;
+    batch.events = events;
+    batch.n_events = n;
     bool *poisoned = arena_alloc(arena, (n ? n : 1) * sizeof *poisoned);
     int rc = -1;
     if (poisoned && svc->migrated && db_ensure(svc->db) == 0) {
@@ -513,7 +512,7 @@ s_on_events(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply)
          * it is rejected and the rest of the batch tried again. */
         for (size_t attempt = 0; attempt <= n; attempt++) {
             size_t poison = 0;
-            rc = s_apply_batch(svc, batch, slots, poisoned, &poison);
+            rc = s_apply_batch(svc, &batch, slots, poisoned, &poison);
             if (rc != 1)
                 break;
             db_rollback(svc->db);
@@ -527,14 +526,57 @@ s_on_events(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply)
         db_rollback(svc->db);
         s_txn_discard(svc);
         for (size_t i = 0; i < n; i++)
-            s_result(arena, &slots[i], batch->events[i]->id, HRSS__OUTCOME__RETRY, "unavailable",
-                     NULL, "the service could not commit; resend the event");
-        return 0;
+            s_result(arena, &slots[i], events[i]->id, HRSS__OUTCOME__RETRY, "unavailable", NULL,
+                     "the service could not commit; resend the event");
+        return;
     }
     arena_reset(svc->txn_arena);
     svc->version++;
     s_nudge(svc);
-    return 0;
+}
+
+static void
+s_group_flush(service_t *svc, group_t *g)
+{
+    if (g->n == 0)
+        return;
+    arena_t *arena = svc->arena;
+    size_t total = g->events;
+    Hrss__Event **events = arena_alloc(arena, (total ? total : 1) * sizeof *events);
+    Hrss__EventResult *slots = arena_alloc(arena, (total ? total : 1) * sizeof *slots);
+    Hrss__EventResult **ptrs = arena_alloc(arena, (total ? total : 1) * sizeof *ptrs);
+    bool ok = events && slots && ptrs;
+    if (ok) {
+        size_t k = 0;
+        for (size_t r = 0; r < g->n; r++)
+            for (size_t i = 0; i < g->reqs[r]->events->n_events; i++)
+                events[k++] = g->reqs[r]->events->events[i];
+        s_apply_events(svc, events, total, slots);
+    }
+    size_t k = 0;
+    for (size_t r = 0; r < g->n; r++) {
+        Hrss__Request *req = g->reqs[r];
+        size_t n = req->events->n_events;
+        Hrss__Reply reply = HRSS__REPLY__INIT;
+        Hrss__EventResults results = HRSS__EVENT_RESULTS__INIT;
+        reply.corr_id = req->corr_id;
+        if (ok) {
+            for (size_t i = 0; i < n; i++)
+                ptrs[k + i] = &slots[k + i];
+            results.results = &ptrs[k];
+            results.n_results = n;
+            reply.body_case = HRSS__REPLY__BODY_RESULTS;
+            reply.results = &results;
+        } else {
+            service_fail(&reply, arena, "internal", "out of memory", true);
+        }
+        k += n;
+        if (wire_send_reply(svc->router, g->ids[r], g->id_lens[r], &reply))
+            log_warn("reply not delivered: %s", zmq_strerror(errno));
+        protobuf_c_message_free_unpacked(&req->base, NULL);
+    }
+    g->n = g->events = 0;
+    arena_reset(arena);
 }
 
 /* ---- requests ------------------------------------------------------------- */
@@ -569,8 +611,11 @@ s_on_ping(service_t *svc, Hrss__Reply *reply)
     if (!pong->ready)
         pong->detail = arena_strdup(svc->arena, svc->migrated ? "database unavailable"
                                                               : "migrations not applied");
-    if (pong->ready && outbox_head(svc->db, &pong->outbox_head) == 0)
+    if (svc->migrated) {
+        /* kept up to date by every commit: a ping never waits for the database */
         pong->has_outbox_head = 1;
+        pong->outbox_head = svc->last_seq;
+    }
     pong->has_malformed = pong->has_unknown = 1;
     pong->malformed = svc->malformed;
     pong->unknown = svc->unknown;
@@ -591,8 +636,10 @@ s_on_ping(service_t *svc, Hrss__Reply *reply)
     return 0;
 }
 
+/* Receives one request and answers it, or adds an event batch to `group`
+ * (answered by s_group_flush). */
 static void
-s_handle_request(service_t *svc)
+s_handle_request(service_t *svc, group_t *group)
 {
     unsigned char id[256];
     size_t id_len;
@@ -600,6 +647,16 @@ s_handle_request(service_t *svc)
     if (!req) {
         if (errno != EAGAIN)
             svc->malformed++;
+        return;
+    }
+    if (req->body_case == HRSS__REQUEST__BODY_EVENTS && req->events->n_events <= BATCH_MAX) {
+        if (group->n == GROUP_REQUESTS || group->events + req->events->n_events > GROUP_EVENTS)
+            s_group_flush(svc, group);
+        group->reqs[group->n] = req;
+        memcpy(group->ids[group->n], id, id_len);
+        group->id_lens[group->n] = id_len;
+        group->n++;
+        group->events += req->events->n_events;
         return;
     }
     Hrss__Reply reply = HRSS__REPLY__INIT;
@@ -611,7 +668,9 @@ s_handle_request(service_t *svc)
         rc = s_on_ping(svc, &reply);
         break;
     case HRSS__REQUEST__BODY_EVENTS:
-        rc = s_on_events(svc, req, &reply);
+        /* only a batch above the limit comes here: a well-behaved gateway never sends one */
+        rc = service_fail(&reply, svc->arena, "too_many_events",
+                          "a batch carries at most 1000 events", false);
         break;
     case HRSS__REQUEST__BODY_FEED:
         rc = s_on_feed(svc, req, &reply);
@@ -716,8 +775,8 @@ s_consumer_apply(service_t *svc, consumer_t *c, const Hrss__FeedPage *page)
         if (rc)
             goto fail;
     }
-    if (s_txn_flush(svc) || cursor_store(svc->db, c->sub->source, last) ||
-        db_commit(svc->db))
+    if ((c->sub->page_end && c->sub->page_end(svc, c->sub->source, true)) || s_txn_flush(svc) ||
+        cursor_store(svc->db, c->sub->source, last) || db_commit(svc->db))
         goto fail;
     c->cursor = last;
     arena_reset(svc->txn_arena);
@@ -727,6 +786,8 @@ s_consumer_apply(service_t *svc, consumer_t *c, const Hrss__FeedPage *page)
 fail:
     log_error("feed %s: page after %" PRIu64 " not applied: %s", c->sub->source, c->cursor,
               db_error(svc->db));
+    if (c->sub->page_end)
+        c->sub->page_end(svc, c->sub->source, false);   /* forget what the page gathered */
     db_rollback(svc->db);
     s_txn_discard(svc);
     return -1;
@@ -803,6 +864,10 @@ s_tick(service_t *svc)
             log_error("migrations failed: %s", db_error(svc->db));
             return;
         }
+        if (outbox_head(svc->db, &svc->last_seq)) {
+            log_error("outbox head unreadable: %s", db_error(svc->db));
+            return;
+        }
         svc->migrated = true;
         log_info("schema %s migrated; ready", svc->def->name);
     }
@@ -846,15 +911,18 @@ s_loop(service_t *svc)
             log_error("zmq_poll: %s", zmq_strerror(errno));
             return -1;
         }
-        if (items[0].revents & ZMQ_POLLIN)
+        if (items[0].revents & ZMQ_POLLIN) {
+            group_t *group = &svc->group;
             for (int burst = 0; burst < ROUTER_BURST && !s_stop; burst++) {
                 int events = 0;
                 size_t len = sizeof events;
                 if (zmq_getsockopt(svc->router, ZMQ_EVENTS, &events, &len) ||
                     !(events & ZMQ_POLLIN))
                     break;
-                s_handle_request(svc);
+                s_handle_request(svc, group);
             }
+            s_group_flush(svc, group);
+        }
         for (size_t i = 0; i < svc->nconsumers; i++) {
             consumer_t *c = &svc->consumers[i];
             if (items[1 + 2 * i].revents & ZMQ_POLLIN)

@@ -65,9 +65,16 @@ typedef struct {
     feed_apply_fn *apply;
 } feed_handler_t;
 
+/* Called once per page of a feed, after its events' handlers and before the
+ * cursor is stored and the transaction committed: lets a consumer write
+ * what it gathered over the page in one statement. 0, or -1 on a database
+ * error (the page is retried, so it must also forget what it gathered). */
+typedef int(feed_page_fn)(service_t *svc, const char *source, bool committing);
+
 typedef struct {
     const char *source;              /* "insurance" */
     const feed_handler_t *handlers;  /* {NULL} terminated; other types are skipped */
+    feed_page_fn *page_end;          /* optional */
 } feed_subscription_t;
 
 /* Answers a query. Allocate the reply's contents from `arena`; return 0, or

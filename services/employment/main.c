@@ -3,8 +3,8 @@
 #include "employment.h"
 
 static const feed_subscription_t s_feeds[] = {
-    {"insurance", employment_insurance_feed}, /* deaths mark persons deceased */
-    {NULL, NULL}};
+    {"insurance", employment_insurance_feed, NULL}, /* deaths mark persons deceased */
+    {NULL, NULL, NULL}};
 
 static const service_def_t s_employment = {
     .name = "employment",

@@ -4,10 +4,10 @@
 #include "reporting.h"
 
 static const feed_subscription_t s_feeds[] = {
-    {"employment", reporting_employment_feed},
-    {"insurance", reporting_insurance_feed},
-    {"arrears", reporting_arrears_feed},
-    {NULL, NULL}};
+    {"employment", reporting_employment_feed, NULL},
+    {"insurance", reporting_insurance_feed, NULL},
+    {"arrears", reporting_arrears_feed, NULL},
+    {NULL, NULL, NULL}};
 
 static const service_def_t s_reporting = {
     .name = "reporting",
