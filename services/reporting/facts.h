@@ -47,4 +47,30 @@ size_t facts_batch_count(const facts_batch_t *self);
 void facts_batch_arrays(const facts_batch_t *self, pgarray_t *codes, pgarray_t *regions,
                         pgarray_t *deltas);
 
+/* facts_page — the deltas of a whole page of a feed, merged by (code,
+ * region, month) in a hash map, so that the page is written in one upsert
+ * (which may not touch a row twice either). Entries keep the order in which
+ * they first appeared. */
+typedef struct facts_page_t facts_page_t;
+
+facts_page_t *facts_page_new(void);
+void facts_page_destroy(facts_page_t **self_p);
+
+/* Adds every pair of `batch` (one event's deltas) in `month` (YYYYMM). -1
+ * when out of memory; the page then holds part of the batch, so the caller
+ * must give up the page (facts_page_clear). */
+int facts_page_merge(facts_page_t *self, const facts_batch_t *batch, int month);
+
+/* Entries whose deltas do not cancel out. */
+size_t facts_page_count(const facts_page_t *self);
+
+/* Appends the page to four arrays, one element per entry whose deltas do not
+ * cancel out: codes (text[]), regions (char(12)[]), months (int[]) and
+ * deltas (bigint[]). Out of memory shows as a NULL pgarray_literal. */
+void facts_page_arrays(const facts_page_t *self, pgarray_t *codes, pgarray_t *regions,
+                       pgarray_t *months, pgarray_t *deltas);
+
+/* Forgets every entry, keeping the memory for the next page. */
+void facts_page_clear(facts_page_t *self);
+
 #endif

@@ -4,9 +4,9 @@
 #include "reporting.h"
 
 static const feed_subscription_t s_feeds[] = {
-    {"employment", reporting_employment_feed, NULL},
-    {"insurance", reporting_insurance_feed, NULL},
-    {"arrears", reporting_arrears_feed, NULL},
+    {"employment", reporting_employment_feed, reporting_page_end},
+    {"insurance", reporting_insurance_feed, reporting_page_end},
+    {"arrears", reporting_arrears_feed, reporting_page_end},
     {NULL, NULL, NULL}};
 
 static const service_def_t s_reporting = {
@@ -25,6 +25,7 @@ main(void)
         return 1;
     }
     int rc = service_main(&s_reporting);
+    reporting_feeds_free();
     reporting_regions_free();
     return rc;
 }

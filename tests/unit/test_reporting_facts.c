@@ -117,6 +117,125 @@ test_rejects_bad_input_unchanged(void **state)
     assert_int_equal(s_get(&b, "code.0", "430000000000")->delta, 2);
 }
 
+/* ---- facts_page: the deltas of a whole page ------------------------------------ */
+
+static void
+s_page_add(facts_page_t *page, const char *code, const char *region, int month, int64_t delta)
+{
+    facts_batch_t b;
+    facts_batch_init(&b);
+    assert_int_equal(facts_batch_add(&b, code, region, delta), 0);
+    assert_int_equal(facts_page_merge(page, &b, month), 0);
+}
+
+static void
+s_page_literals(facts_page_t *page, const char *codes_exp, const char *regions_exp,
+                const char *months_exp, const char *deltas_exp)
+{
+    pgarray_t codes, regions, months, deltas;
+    pgarray_init(&codes);
+    pgarray_init(&regions);
+    pgarray_init(&months);
+    pgarray_init(&deltas);
+    facts_page_arrays(page, &codes, &regions, &months, &deltas);
+    assert_string_equal(pgarray_literal(&codes), codes_exp);
+    assert_string_equal(pgarray_literal(&regions), regions_exp);
+    assert_string_equal(pgarray_literal(&months), months_exp);
+    assert_string_equal(pgarray_literal(&deltas), deltas_exp);
+    pgarray_free(&codes);
+    pgarray_free(&regions);
+    pgarray_free(&months);
+    pgarray_free(&deltas);
+}
+
+static void
+test_page_merges_events(void **state)
+{
+    (void) state;
+    facts_page_t *page = facts_page_new();
+    assert_non_null(page);
+    /* Two registrations in two villages of one township: the villages once
+     * each, the township and above twice. */
+    s_page_add(page, "emp.labor_force", "433123101001", 202405, 1);
+    s_page_add(page, "emp.labor_force", "433123101002", 202405, 1);
+    assert_int_equal(facts_page_count(page), 6);
+    s_page_literals(page,
+                    "{\"emp.labor_force\",\"emp.labor_force\",\"emp.labor_force\","
+                    "\"emp.labor_force\",\"emp.labor_force\",\"emp.labor_force\"}",
+                    "{\"433123101001\",\"433123101000\",\"433123000000\",\"433100000000\","
+                    "\"430000000000\",\"433123101002\"}",
+                    "{202405,202405,202405,202405,202405,202405}", "{1,2,2,2,2,1}");
+    facts_page_destroy(&page);
+    assert_null(page);
+    facts_page_destroy(&page);   /* NULL is fine */
+}
+
+static void
+test_page_months_kept_apart(void **state)
+{
+    (void) state;
+    facts_page_t *page = facts_page_new();
+    s_page_add(page, "emp.urban_new_jobs", "433123101001", 202405, 1);
+    s_page_add(page, "emp.urban_new_jobs", "433123101001", 202406, 1);
+    s_page_add(page, "emp.reemployed_unemployed", "433123101001", 202405, 1);
+    assert_int_equal(facts_page_count(page), 15);
+    facts_page_destroy(&page);
+}
+
+static void
+test_page_drops_what_cancels(void **state)
+{
+    (void) state;
+    facts_page_t *page = facts_page_new();
+    /* Registered unemployed, then re-employed in the same month and page:
+     * nothing is left to write. */
+    s_page_add(page, "emp.registered_unemployed", "433123101001", 202405, 1);
+    s_page_add(page, "emp.registered_unemployed", "433123101001", 202405, -1);
+    assert_int_equal(facts_page_count(page), 0);
+    s_page_literals(page, "{}", "{}", "{}", "{}");
+    /* A move between villages of one township, over two events, leaves
+     * only the villages. */
+    s_page_add(page, "emp.labor_force", "433123101001", 202405, -1);
+    s_page_add(page, "emp.labor_force", "433123101002", 202405, 1);
+    s_page_literals(page, "{\"emp.labor_force\",\"emp.labor_force\"}",
+                    "{\"433123101001\",\"433123101002\"}", "{202405,202405}", "{-1,1}");
+    facts_page_destroy(&page);
+}
+
+static void
+test_page_clear_and_grow(void **state)
+{
+    (void) state;
+    facts_page_t *page = facts_page_new();
+    s_page_add(page, "emp.labor_force", "433123101001", 202405, 1);
+    facts_page_clear(page);
+    assert_int_equal(facts_page_count(page), 0);
+    s_page_literals(page, "{}", "{}", "{}", "{}");
+    /* Many more keys than the first table holds: every one found again. */
+    for (int round = 0; round < 2; round++)
+        for (int v = 1; v <= 999; v++) {
+            char region[16];
+            snprintf(region, sizeof region, "433123101%03d", v);
+            s_page_add(page, "emp.labor_force", region, 202405, 1);
+        }
+    /* 999 villages, one township and above */
+    assert_int_equal(facts_page_count(page), 999 + 4);
+    pgarray_t codes, regions, months, deltas;
+    pgarray_init(&codes);
+    pgarray_init(&regions);
+    pgarray_init(&months);
+    pgarray_init(&deltas);
+    facts_page_arrays(page, &codes, &regions, &months, &deltas);
+    assert_int_equal(deltas.count, 999 + 4);
+    const char *lit = pgarray_literal(&deltas);
+    assert_non_null(strstr(lit, "{2,1998,1998,1998,1998,2,"));   /* the first village, then its ancestors */
+    pgarray_free(&codes);
+    pgarray_free(&regions);
+    pgarray_free(&months);
+    pgarray_free(&deltas);
+    facts_page_destroy(&page);
+}
+
 int
 main(void)
 {
@@ -126,6 +245,10 @@ main(void)
         cmocka_unit_test(test_move_within_township_cancels_above),
         cmocka_unit_test(test_codes_kept_apart),
         cmocka_unit_test(test_rejects_bad_input_unchanged),
+        cmocka_unit_test(test_page_merges_events),
+        cmocka_unit_test(test_page_months_kept_apart),
+        cmocka_unit_test(test_page_drops_what_cancels),
+        cmocka_unit_test(test_page_clear_and_grow),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
