@@ -370,59 +370,63 @@ event_decode(json_t *event, const char *scope, const region_table_t *regions, Hr
 
 /* ---- encoding ------------------------------------------------------------ */
 
-static json_t *
-s_scalar_to_json(const ProtobufCFieldDescriptor *f, const void *p, unsigned flags)
+/* One field value into `w`; -1 when it has no JSON form (bytes, a NULL
+ * string or sub-message, a string jansson would refuse): the caller drops it. */
+static int
+s_scalar_write(jsonw_t *w, const ProtobufCFieldDescriptor *f, const void *p, unsigned flags)
 {
     switch (f->type) {
     case PROTOBUF_C_TYPE_STRING: {
         const char *s = *(char *const *) p;
         if (!s)
-            return NULL;
+            return -1;
         if ((flags & CODEC_MASK_IDS) && strcmp(f->name, "id_number") == 0) {
             char masked[ID_NUMBER_LEN + 1];
             id_number_mask(s, masked);
-            return json_string(masked);
+            return jsonw_string(w, masked);
         }
-        return json_string(s);
+        return jsonw_string(w, s);
     }
     case PROTOBUF_C_TYPE_INT64:
     case PROTOBUF_C_TYPE_SINT64:
     case PROTOBUF_C_TYPE_SFIXED64:
-        return json_integer(*(const int64_t *) p);
+        return jsonw_int(w, *(const int64_t *) p);
     case PROTOBUF_C_TYPE_UINT64:
     case PROTOBUF_C_TYPE_FIXED64:
-        return json_integer((json_int_t) * (const uint64_t *) p);
+        return jsonw_int(w, (int64_t) *(const uint64_t *) p);
     case PROTOBUF_C_TYPE_INT32:
     case PROTOBUF_C_TYPE_SINT32:
     case PROTOBUF_C_TYPE_SFIXED32:
-        return json_integer(*(const int32_t *) p);
+        return jsonw_int(w, *(const int32_t *) p);
     case PROTOBUF_C_TYPE_UINT32:
     case PROTOBUF_C_TYPE_FIXED32:
-        return json_integer(*(const uint32_t *) p);
+        return jsonw_int(w, *(const uint32_t *) p);
     case PROTOBUF_C_TYPE_BOOL:
-        return json_boolean(*(const protobuf_c_boolean *) p);
+        return jsonw_bool(w, *(const protobuf_c_boolean *) p);
     case PROTOBUF_C_TYPE_ENUM: {
         const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
             (const ProtobufCEnumDescriptor *) f->descriptor, *(const int *) p);
-        return v ? json_string(v->name) : json_integer(*(const int *) p);
+        return v ? jsonw_string(w, v->name) : jsonw_int(w, *(const int *) p);
     }
     case PROTOBUF_C_TYPE_MESSAGE: {
         const ProtobufCMessage *m = *(ProtobufCMessage *const *) p;
-        return m ? proto_to_json(m, flags) : NULL;
+        return m ? proto_write_json(w, m, flags) : -1;
     }
     default:
-        return NULL;   /* bytes are internal (hashes, packed data) */
+        return -1;   /* bytes are internal (hashes, packed data) */
     }
 }
 
-json_t *
-proto_to_json(const ProtobufCMessage *msg, unsigned flags)
+int
+proto_write_json(jsonw_t *w, const ProtobufCMessage *msg, unsigned flags)
 {
-    json_t *obj = json_object();
     const ProtobufCMessageDescriptor *d = msg->descriptor;
     const char *base = (const char *) msg;
-    for (unsigned i = 0; obj && i < d->n_fields; i++) {
+    if (jsonw_object_open(w))
+        return -1;
+    for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
+        jsonw_mark_t m = jsonw_mark(w);
         if (f->label == PROTOBUF_C_LABEL_REPEATED) {
             size_t n = *(const size_t *) (base + f->quantifier_offset);
             const char *items = *(char *const *) (base + f->offset);
@@ -431,13 +435,14 @@ proto_to_json(const ProtobufCMessage *msg, unsigned flags)
                           : f->type == PROTOBUF_C_TYPE_INT64 || f->type == PROTOBUF_C_TYPE_UINT64
                               ? 8
                               : 4;
-            json_t *arr = json_array();
+            jsonw_key(w, f->name);
+            jsonw_array_open(w);
             for (size_t j = 0; j < n; j++) {
-                json_t *item = s_scalar_to_json(f, items + j * size, flags);
-                if (item)
-                    json_array_append_new(arr, item);
+                jsonw_mark_t item = jsonw_mark(w);
+                if (s_scalar_write(w, f, items + j * size, flags))
+                    jsonw_rewind(w, item);
             }
-            json_object_set_new(obj, f->name, arr);
+            jsonw_array_close(w);
             continue;
         }
         /* the members of a oneof share one slot and one case number */
@@ -447,38 +452,122 @@ proto_to_json(const ProtobufCMessage *msg, unsigned flags)
         if (f->label == PROTOBUF_C_LABEL_OPTIONAL && f->quantifier_offset &&
             !*(const protobuf_c_boolean *) (base + f->quantifier_offset))
             continue;
-        json_t *v = s_scalar_to_json(f, base + f->offset, flags);
-        if (v)
-            json_object_set_new(obj, f->name, v);
+        if (jsonw_key(w, f->name) || s_scalar_write(w, f, base + f->offset, flags))
+            jsonw_rewind(w, m);
     }
-    return obj;
+    return jsonw_object_close(w);
+}
+
+/* The writer's text back as a jansson value, for callers that want a tree. */
+static json_t *
+s_writer_to_json(jsonw_t *w)
+{
+    size_t len;
+    char *text = jsonw_finish(w, &len);
+    json_t *out = text ? json_loadb(text, len, 0, NULL) : NULL;
+    free(text);
+    return out;
+}
+
+json_t *
+proto_to_json(const ProtobufCMessage *msg, unsigned flags)
+{
+    jsonw_t w;
+    jsonw_init(&w, 512);
+    if (proto_write_json(&w, msg, flags)) {
+        jsonw_clear(&w);
+        return NULL;
+    }
+    return s_writer_to_json(&w);
+}
+
+/* Unpacked data messages are short-lived: one arena, reset per event, spares
+ * malloc and free for each of their strings. Larger requests go to malloc. */
+typedef struct {
+    _Alignas(16) char buf[16384];
+    size_t used;
+} s_unpack_arena_t;
+
+static void *
+s_arena_alloc(void *data, size_t size)
+{
+    s_unpack_arena_t *a = data;
+    size_t need = (size + 15) & ~(size_t) 15;
+    if (need <= sizeof a->buf - a->used) {
+        void *p = a->buf + a->used;
+        a->used += need;
+        return p;
+    }
+    return malloc(size);
+}
+
+static void
+s_arena_free(void *data, void *p)
+{
+    s_unpack_arena_t *a = data;
+    if ((char *) p < a->buf || (char *) p >= a->buf + sizeof a->buf)
+        free(p);
+}
+
+int
+event_write_json(jsonw_t *w, const Hrss__Event *ev, unsigned flags)
+{
+    const event_type_t *t = event_type_find(ev->type);
+    if (!t || !ev->id || !ev->region || !ev->scope)
+        return -1;
+    s_unpack_arena_t arena;
+    arena.used = 0;
+    ProtobufCAllocator alloc = {s_arena_alloc, s_arena_free, &arena};
+    ProtobufCMessage *data =
+        protobuf_c_message_unpack(t->data, &alloc, ev->data.len, ev->data.data);
+    if (!data)
+        return -1;
+    char at[40];
+    jsonw_mark_t m = jsonw_mark(w);
+    jsonw_object_open(w);
+    jsonw_key(w, "id");
+    int rc = jsonw_string(w, ev->id);
+    jsonw_key(w, "type");
+    rc |= jsonw_string(w, ev->type);
+    jsonw_key(w, "region");
+    rc |= jsonw_string(w, ev->region);
+    jsonw_key(w, "occurred_at");
+    rc |= jsonw_string(w, format_rfc3339_cst(ev->occurred_at_us, at));
+    jsonw_key(w, "scope");
+    rc |= jsonw_string(w, ev->scope);
+    jsonw_key(w, "data");
+    rc |= proto_write_json(w, data, flags);
+    protobuf_c_message_free_unpacked(data, &alloc);
+    jsonw_mark_t opt = jsonw_mark(w);
+    if (ev->source && (jsonw_key(w, "source") || jsonw_string(w, ev->source)))
+        jsonw_rewind(w, opt);
+    if (ev->has_seq) {
+        jsonw_key(w, "seq");
+        jsonw_int(w, (int64_t) ev->seq);
+    }
+    if (ev->has_recorded_at_us) {
+        jsonw_key(w, "recorded_at");
+        jsonw_string(w, format_rfc3339_cst(ev->recorded_at_us, at));
+    }
+    opt = jsonw_mark(w);
+    if (ev->cause && (jsonw_key(w, "cause") || jsonw_string(w, ev->cause)))
+        jsonw_rewind(w, opt);
+    rc |= jsonw_object_close(w);
+    if (rc || w->failed) {
+        jsonw_rewind(w, m);
+        return -1;
+    }
+    return 0;
 }
 
 json_t *
 event_to_json(const Hrss__Event *ev, unsigned flags)
 {
-    const event_type_t *t = event_type_find(ev->type);
-    if (!t)
+    jsonw_t w;
+    jsonw_init(&w, 1024);
+    if (event_write_json(&w, ev, flags)) {
+        jsonw_clear(&w);
         return NULL;
-    ProtobufCMessage *data = protobuf_c_message_unpack(t->data, NULL, ev->data.len, ev->data.data);
-    if (!data)
-        return NULL;
-    char at[40];
-    json_t *obj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:o}", "id", ev->id, "type", ev->type,
-                            "region", ev->region, "occurred_at",
-                            format_rfc3339_cst(ev->occurred_at_us, at), "scope", ev->scope, "data",
-                            proto_to_json(data, flags));
-    protobuf_c_message_free_unpacked(data, NULL);
-    if (!obj)
-        return NULL;
-    if (ev->source)
-        json_object_set_new(obj, "source", json_string(ev->source));
-    if (ev->has_seq)
-        json_object_set_new(obj, "seq", json_integer((json_int_t) ev->seq));
-    if (ev->has_recorded_at_us)
-        json_object_set_new(obj, "recorded_at",
-                            json_string(format_rfc3339_cst(ev->recorded_at_us, at)));
-    if (ev->cause)
-        json_object_set_new(obj, "cause", json_string(ev->cause));
-    return obj;
+    }
+    return s_writer_to_json(&w);
 }

@@ -14,6 +14,7 @@
 
 #include "event_types.h"
 #include "hrss.pb-c.h"
+#include "jsonw.h"
 #include "region.h"
 
 #define EVENT_HASH_LEN 32
@@ -40,10 +41,17 @@ void event_clear(Hrss__Event *ev);
 /* Flags of the JSON encoders. */
 #define CODEC_MASK_IDS 1u   /* id_number fields as 433123********1234 */
 
-/* A protobuf message as a JSON object, by its descriptor. New reference. */
+/* A protobuf message as a JSON object, by its descriptor, into `w`: fields in
+ * descriptor order, unset optionals and bytes left out. 0, or -1 when out of
+ * memory. */
+int proto_write_json(jsonw_t *w, const ProtobufCMessage *msg, unsigned flags);
+/* The same as a jansson value. New reference. */
 json_t *proto_to_json(const ProtobufCMessage *msg, unsigned flags);
-/* A feed event as the JSON object of GET /v1/feed. New reference, or NULL
- * when its data cannot be decoded (a programming error upstream). */
+/* A feed event as the JSON object of GET /v1/feed, into `w`. -1, with
+ * nothing written, when its data cannot be decoded (a programming error
+ * upstream) or memory runs out. */
+int event_write_json(jsonw_t *w, const Hrss__Event *ev, unsigned flags);
+/* The same as a jansson value. New reference, or NULL. */
 json_t *event_to_json(const Hrss__Event *ev, unsigned flags);
 
 /* Content hash of a decoded event: BLAKE2b-256 over type, region, instant and

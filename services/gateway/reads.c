@@ -431,20 +431,30 @@ reads_targets_put(gateway_t *gw, http_req_t *req, const char *year_text, const c
 typedef struct {
     uint64_t after[FEED_SOURCES];
     uint32_t limit;
-    Hrss__Event **events[FEED_SOURCES];   /* copies of each source's page */
+    Hrss__Event **events[FEED_SOURCES];   /* each source's page */
     size_t n[FEED_SOURCES];
+    uint64_t head[FEED_SOURCES];          /* each source's last seq */
     bool failed;
     bool sending;
-    Hrss__Reply *pages[FEED_SOURCES];     /* owned replies, freed at the end */
+    Hrss__Reply *pages[FEED_SOURCES];     /* owned replies, freed once merged */
 } feed_work_t;
+
+static void
+s_feed_drop_page(feed_work_t *w, int i)
+{
+    if (w->pages[i])
+        protobuf_c_message_free_unpacked(&w->pages[i]->base, NULL);
+    w->pages[i] = NULL;
+    w->events[i] = NULL;
+    w->n[i] = 0;
+}
 
 static void
 s_feed_free(void *p)
 {
     feed_work_t *w = p;
     for (int i = 0; i < FEED_SOURCES; i++)
-        if (w->pages[i])
-            protobuf_c_message_free_unpacked(&w->pages[i]->base, NULL);
+        s_feed_drop_page(w, i);
     free(w);
 }
 
@@ -484,12 +494,19 @@ s_feed_finish(gateway_t *gw, http_req_t *req)
                      "a service did not answer in time; retry with the same cursor", NULL);
         return;
     }
-    /* Merge by commit time, keeping each source's own order, up to limit. */
+    /* Merge by commit time, keeping each source's own order, up to limit;
+     * the JSON goes straight into one buffer (a jansson tree of a 10 000
+     * event page costs more than all the rest). */
     size_t at[FEED_SOURCES] = {0};
     uint64_t next[FEED_SOURCES];
     memcpy(next, w->after, sizeof next);
-    json_t *events = json_array();
+    jsonw_t out;
+    jsonw_init(&out, 64 * 1024);
+    jsonw_object_open(&out);
+    jsonw_key(&out, "events");
+    jsonw_array_open(&out);
     uint32_t taken = 0;
+    bool more = false;
     while (taken < w->limit) {
         int best = -1;
         for (int i = 0; i < FEED_SOURCES; i++)
@@ -503,21 +520,29 @@ s_feed_finish(gateway_t *gw, http_req_t *req)
         next[best] = ev->seq;
         taken++;
         /* a province token reads the events of its own region only */
-        if (!auth_in_scope(&req->who, ev->region))
-            continue;
-        json_t *e = event_to_json(ev, 0);
-        if (e)
-            json_array_append_new(events, e);
+        if (auth_in_scope(&req->who, ev->region))
+            event_write_json(&out, ev, 0);   /* an undecodable event is left out */
+        if (at[best] == w->n[best])   /* this page is merged: give its memory back now */
+            s_feed_drop_page(w, best);
     }
-    bool more = false;
     for (int i = 0; i < FEED_SOURCES; i++)
-        more = more || at[i] < w->n[i] || (w->pages[i] && w->pages[i]->feed->head > next[i]);
+        more = more || at[i] < w->n[i] || w->head[i] > next[i];
     char cursor[80];
     snprintf(cursor, sizeof cursor, "%" PRIu64 ".%" PRIu64 ".%" PRIu64, next[0], next[1],
              next[2]);
-    http_respond_json(req, 200,
-                      json_pack("{s:o, s:s, s:b}", "events", events, "next", cursor, "more",
-                                more));
+    jsonw_array_close(&out);
+    jsonw_key(&out, "next");
+    jsonw_string(&out, cursor);
+    jsonw_key(&out, "more");
+    jsonw_bool(&out, more);
+    jsonw_object_close(&out);
+    size_t len;
+    char *text = jsonw_finish(&out, &len);
+    if (!text) {
+        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
+        return;
+    }
+    http_respond(req, 200, "application/json", text, len);
 }
 
 static void
@@ -531,6 +556,7 @@ s_feed_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *reply)
         w->pages[part] = upstream_keep(gw);
         w->events[part] = w->pages[part]->feed->events;
         w->n[part] = w->pages[part]->feed->n_events;
+        w->head[part] = w->pages[part]->feed->head;
     }
     s_feed_finish(gw, req);
 }
