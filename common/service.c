@@ -497,9 +497,13 @@ s_nudge(service_t *svc)
 }
 
 /* Applies events in one transaction and fills one result per event; when
- * nothing could be committed every result is `retry`. */
-static void
-s_apply_events(service_t *svc, Hrss__Event **events, size_t n, Hrss__EventResult *slots)
+ * nothing could be committed every result is `retry`. With `alone` false
+ * (a group of several clients' batches) the first poisoned event stops the
+ * attempt and 1 is returned, so that the caller applies each batch on its
+ * own: one client's bad data then costs replays of its own batch only. */
+static int
+s_apply_events(service_t *svc, Hrss__Event **events, size_t n, Hrss__EventResult *slots,
+               bool alone)
 {
     arena_t *arena = svc->arena;
     Hrss__EventBatch batch = HRSS__EVENT_BATCH__INIT;
@@ -517,6 +521,8 @@ s_apply_events(service_t *svc, Hrss__Event **events, size_t n, Hrss__EventResult
                 break;
             db_rollback(svc->db);
             s_txn_discard(svc);
+            if (!alone)
+                return 1;
             poisoned[poison] = true;
         }
     }
@@ -528,11 +534,12 @@ s_apply_events(service_t *svc, Hrss__Event **events, size_t n, Hrss__EventResult
         for (size_t i = 0; i < n; i++)
             s_result(arena, &slots[i], events[i]->id, HRSS__OUTCOME__RETRY, "unavailable", NULL,
                      "the service could not commit; resend the event");
-        return;
+        return -1;
     }
     arena_reset(svc->txn_arena);
     svc->version++;
     s_nudge(svc);
+    return 0;
 }
 
 static void
@@ -551,7 +558,15 @@ s_group_flush(service_t *svc, group_t *g)
         for (size_t r = 0; r < g->n; r++)
             for (size_t i = 0; i < g->reqs[r]->events->n_events; i++)
                 events[k++] = g->reqs[r]->events->events[i];
-        s_apply_events(svc, events, total, slots);
+        if (s_apply_events(svc, events, total, slots, g->n == 1) == 1) {
+            /* an event of the group is poisoned: each batch on its own */
+            size_t at = 0;
+            for (size_t r = 0; r < g->n; r++) {
+                size_t n = g->reqs[r]->events->n_events;
+                s_apply_events(svc, events + at, n, slots + at, true);
+                at += n;
+            }
+        }
     }
     size_t k = 0;
     for (size_t r = 0; r < g->n; r++) {
