@@ -104,6 +104,10 @@ s_string_value(const char *type, const char *name, const char *path, json_t *val
         }
     } else {
         size_t max = s_text_limit(name);
+        if (len == 0) {
+            s_fail(err, "invalid_text", path, "%s must be text of 1 to %zu characters", path, max);
+            return NULL;
+        }
         if (text_check(s, len, max, &code)) {
             s_fail(err, code, path, "%s must be text of 1 to %zu characters", path, max);
             return NULL;

@@ -162,8 +162,11 @@ s_deltas(const pending_t *p, const PGresult *res, facts_batch_t *batch)
         break;
     }
     case PENDING_UNEMPLOYMENT_REGISTERED:
-        if (PQntuples(res) == 1)
+        if (PQntuples(res) == 1) {
+            if (!PQgetisnull(res, 0, 0))   /* moved from where it was registered */
+                s_add(batch, p, "emp.registered_unemployed", PQgetvalue(res, 0, 0), -1);
             s_add(batch, p, "emp.registered_unemployed", p->region, 1);
+        }
         break;
     case PENDING_EMPLOYED:
         if (p->urban_new)
@@ -327,8 +330,9 @@ s_person_registered(service_t *svc, const Hrss__Event *ev, const ProtobufCMessag
     return rc;
 }
 
-/* A known, living person not yet unemployed becomes registered unemployed
- * where the registration was made. */
+/* A known, living person becomes registered unemployed where the
+ * registration was made; registering again elsewhere moves the registration
+ * there, as employment records it. */
 static int
 s_unemployment_registered(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *msg)
 {
@@ -337,9 +341,10 @@ s_unemployment_registered(service_t *svc, const Hrss__Event *ev, const ProtobufC
         return 0;
     const char *values[] = {d->id_number, ev->region};
     return s_send(svc, ev, PENDING_UNEMPLOYMENT_REGISTERED, "person_unemployed",
-                  "UPDATE persons SET unemployed_region = $2"
-                  " WHERE id_number = $1 AND NOT deceased"
-                  " AND unemployed_region IS NULL RETURNING 1",
+                  "UPDATE persons p SET unemployed_region = $2 FROM persons old"
+                  " WHERE p.id_number = $1 AND old.id_number = p.id_number AND NOT p.deceased"
+                  " AND p.unemployed_region IS DISTINCT FROM $2::char(12)"
+                  " RETURNING old.unemployed_region",
                   2, values)
                ? 0
                : -1;

@@ -163,6 +163,11 @@ class EventsTest(unittest.TestCase):
                     {"id_number": good, "registered_on": "1999-02-30"}),
             "invalid_date", "data.registered_on")
 
+    def test_empty_text_is_rejected(self):
+        ev = registered(person())
+        ev["data"]["name"] = ""
+        self.assertRejected(ev, "invalid_text", "data.name")
+
     def test_birth_date_must_be_real(self):
         # 1999-02-30 with a correct check digit is still not an id number
         body = "433123199902300" + "01"

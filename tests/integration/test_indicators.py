@@ -176,5 +176,33 @@ class IndicatorsTest(unittest.TestCase):
                                    self.county).status, 404)
 
 
+class UnemploymentMovesTest(unittest.TestCase):
+    """A second unemployment registration in another township moves the
+    registration: employment's record and reporting's figures agree.
+    泸溪县 (433122) is this test's own."""
+
+    def test_registration_moves(self):
+        h.wait_ready()
+        county = h.make_token("county", "433122")
+        admin = h.admin_token()
+        idn = h.id_number(random.randrange(0, 13_000_000), area="433122")
+        a, b = "433122102001", "433122104002"
+        results = h.post_events(county, [
+            reg(idn, a, "2022-03-01T10:00:00+08:00"),
+            unemployed(idn, a, "2022-03-02T10:00:00+08:00"),
+            unemployed(idn, b, "2022-03-20T10:00:00+08:00")])
+        self.assertEqual({r["status"] for r in results}, {"accepted"})
+
+        def moved():
+            ta = values(admin, a[:9], "2022-03")["emp.registered_unemployed"]
+            tb = values(admin, b[:9], "2022-03")["emp.registered_unemployed"]
+            return (ta, tb) == (0, 1)
+
+        h.wait_until(moved, timeout=20, what="the registration to move")
+        self.assertEqual(values(admin, "433122", "2022-03")["emp.registered_unemployed"], 1)
+        view = h.request("GET", "/v1/persons/" + idn, county).json()
+        self.assertEqual(view["employment"]["labor"]["status"], "unemployed")
+
+
 if __name__ == "__main__":
     unittest.main()
