@@ -14,6 +14,7 @@
 #include "timeutil.h"
 
 #define HTTP_THREADS 2
+#define HTTP_DRAIN_MS 3000      /* at shutdown, for answers still on their way out */
 #define URL_MAX 2048
 
 static void
@@ -69,6 +70,8 @@ s_queue_response(struct MHD_Connection *conn, http_req_t *req)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, req->content_type);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (req->gw && req->gw->stopping)   /* no keep-alive: the gateway is going away */
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     if (req->retry_after > 0) {
         char v[16];
         snprintf(v, sizeof v, "%d", req->retry_after);
@@ -231,8 +234,26 @@ http_start(gateway_t *gw, const char *addr, int port)
 void
 http_stop(gateway_t *gw)
 {
-    if (gw->mhd)
+    if (gw->mhd) {
+        /* Stop accepting, and let the answers already handed over reach
+         * their clients before the connections are closed; anything still
+         * arriving gets 503. */
+        MHD_socket listener = MHD_quiesce_daemon(gw->mhd);
+        int64_t deadline = monotonic_ms() + HTTP_DRAIN_MS;
+        while (monotonic_ms() < deadline) {
+            http_req_t *req;
+            while ((req = http_queue_pop(gw)))
+                http_problem(req, 503, "shutting_down", "Service shutting down", NULL, NULL);
+            const union MHD_DaemonInfo *info =
+                MHD_get_daemon_info(gw->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+            if (!info || info->num_connections == 0)
+                break;
+            usleep(10 * 1000);   /* shutting down: nothing else to wait for */
+        }
         MHD_stop_daemon(gw->mhd);
+        if (listener != MHD_INVALID_SOCKET)
+            close(listener);
+    }
     gw->mhd = NULL;
     if (gw->queue_fd >= 0)
         close(gw->queue_fd);
