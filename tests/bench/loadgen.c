@@ -155,7 +155,7 @@ s_ingest(void *arg)
         size_t len = 0;
         char id[64];
         c->body[len++] = '{';
-        len += (size_t) sprintf(c->body + len, "\"events\":[");
+        len += (size_t) snprintf(c->body + len, BODY_CAP - len, "\"events\":[");
         for (size_t i = 0; i < persons; i++) {
             county_person(o->county, c->next_person + i, &ps[i]);
             snprintf(id, sizeof id, "%s-%" PRIu64 "-r", o->tag, ps[i].n);
@@ -174,7 +174,7 @@ s_ingest(void *arg)
         }
         if (!len || len + 3 > BODY_CAP)
             break;
-        len += (size_t) sprintf(c->body + len, "]}");
+        len += (size_t) snprintf(c->body + len, BODY_CAP - len, "]}");
         c->next_person += persons;
         s_post(c, len, (uint64_t) o->batch);
     }
@@ -197,7 +197,7 @@ s_import(void *arg)
         uint64_t to = from + (uint64_t) o->batch;
         if (to > o->base + o->persons)
             to = o->base + o->persons;
-        size_t len = (size_t) sprintf(c->body, "{\"events\":[");
+        size_t len = (size_t) snprintf(c->body, BODY_CAP, "{\"events\":[");
         for (uint64_t n = from; n < to && len; n++) {
             person_t p;
             county_person(o->county, n, &p);
@@ -210,7 +210,7 @@ s_import(void *arg)
         }
         if (!len || len + 3 > BODY_CAP)
             break;
-        len += (size_t) sprintf(c->body + len, "]}");
+        len += (size_t) snprintf(c->body + len, BODY_CAP - len, "]}");
         s_post(c, len, to - from);
     }
     return NULL;
@@ -279,7 +279,7 @@ s_year_send(void *arg)
         size_t to = from + (size_t) o->batch;
         if (to > s_month_count)
             to = s_month_count;
-        size_t len = (size_t) sprintf(c->body, "{\"events\":[");
+        size_t len = (size_t) snprintf(c->body, BODY_CAP, "{\"events\":[");
         for (size_t i = from; i < to && len; i++) {
             const year_event_t *e = &c->items[i];
             person_t p;
@@ -307,7 +307,7 @@ s_year_send(void *arg)
         }
         if (!len || len + 3 > BODY_CAP)
             break;
-        len += (size_t) sprintf(c->body + len, "]}");
+        len += (size_t) snprintf(c->body + len, BODY_CAP - len, "]}");
         s_post(c, len, to - from);
     }
     return NULL;
