@@ -916,13 +916,10 @@ on_exit() {
 
 # test_pass BUILD_DIR ON|OFF [CTEST ARGS]: build, start a fresh stack, run
 # ctest against it, tear it down. Sets TEST_RC to ctest's exit code.
-test_pass() {
-    local build_dir=$1 sanitize=$2
-    shift 2
-    bin_dir_init "$build_dir"
-    build "$BIN_DIR" "$sanitize"
-
-    state_init "$(mktemp -d /tmp/hrss-test.XXXXXX)"
+# throwaway_stack_up KIND: a stack of its own in /tmp/hrss-KIND.XXXXXX with
+# its own cluster and free ports, torn down by test_teardown.
+throwaway_stack_up() {
+    state_init "$(mktemp -d "/tmp/hrss-$1.XXXXXX")"
     chmod 755 "$STATE"   # the postgres user must be able to enter it
     TEST_ACTIVE=1
     TEST_RC=1
@@ -930,8 +927,17 @@ test_pass() {
     HTTP_ADDR=127.0.0.1
     HTTP_PORT=$(free_port)
     while [[ $HTTP_PORT == "$PG_PORT" ]]; do HTTP_PORT=$(free_port); done
-    log "test stack in $STATE (HTTP port $HTTP_PORT, PostgreSQL port $PG_PORT)"
+    log "$1 stack in $STATE (HTTP port $HTTP_PORT, PostgreSQL port $PG_PORT)"
     stack_up
+}
+
+test_pass() {
+    local build_dir=$1 sanitize=$2
+    shift 2
+    bin_dir_init "$build_dir"
+    build "$BIN_DIR" "$sanitize"
+
+    throwaway_stack_up test
 
     log "running ctest in $BIN_DIR"
     # ctest runs in its own session, waited for in the background, so that a
@@ -1109,16 +1115,7 @@ cmd_bench() {
     [[ -x $BIN_DIR/tests/bench/hrss-bench-load ]] ||
         die "$BIN_DIR/tests/bench/hrss-bench-load is missing after the build"
 
-    state_init "$(mktemp -d /tmp/hrss-bench.XXXXXX)"
-    chmod 755 "$STATE"   # the postgres user must be able to enter it
-    TEST_ACTIVE=1
-    TEST_RC=1
-    PG_PORT=$(free_port)
-    HTTP_ADDR=127.0.0.1
-    HTTP_PORT=$(free_port)
-    while [[ $HTTP_PORT == "$PG_PORT" ]]; do HTTP_PORT=$(free_port); done
-    log "bench stack in $STATE (HTTP port $HTTP_PORT, PostgreSQL port $PG_PORT)"
-    stack_up
+    throwaway_stack_up bench
     install -d -m 755 "$STATE/bench"
 
     # Its own session, waited for in the background, like ctest in test_pass:
