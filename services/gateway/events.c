@@ -102,14 +102,11 @@ events_post(gateway_t *gw, http_req_t *req)
         json_decref(body);
         return;
     }
-    events_work_t *w = calloc(1, sizeof *w);
+    events_work_t *w = gateway_work_new(req, sizeof *w, s_work_free);
     if (!w) {
         json_decref(body);
-        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
         return;
     }
-    req->work = w;
-    req->work_free = s_work_free;
     w->n = n;
     w->results = json_array();
     w->events = calloc(n, sizeof *w->events);

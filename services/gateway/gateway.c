@@ -1,5 +1,6 @@
 /* State and helpers every route shares. */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "gateway.h"
 
@@ -60,3 +61,16 @@ gateway_parse_body(http_req_t *req)
     return body;
 }
 
+
+void *
+gateway_work_new(http_req_t *req, size_t size, void (*work_free)(void *work))
+{
+    void *work = calloc(1, size);
+    if (!work) {
+        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
+        return NULL;
+    }
+    req->work = work;
+    req->work_free = work_free;
+    return work;
+}

@@ -190,6 +190,9 @@ void reads_metrics(gateway_t *gw, http_req_t *req);
 /* ---- main.c: shared state ------------------------------------------------------------- */
 db_t *gateway_db(gateway_t *gw);
 const region_table_t *gateway_regions(gateway_t *gw);
+/* A route's zeroed state, freed with the request by `work_free`; NULL after
+ * answering 500 when memory is short. */
+void *gateway_work_new(http_req_t *req, size_t size, void (*work_free)(void *work));
 /* Parses a JSON body with the gateway's limits (depth); responds 400 and
  * returns NULL when it is not acceptable JSON. */
 json_t *gateway_parse_body(http_req_t *req);

@@ -134,14 +134,10 @@ s_person_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *repl
 void
 reads_person(gateway_t *gw, http_req_t *req, const char *id_number)
 {
-    person_work_t *w = calloc(1, sizeof *w);
+    person_work_t *w = gateway_work_new(req, sizeof *w, s_person_free);
     const char *code;
-    if (!w) {
-        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
+    if (!w)
         return;
-    }
-    req->work = w;
-    req->work_free = s_person_free;
     if (id_number_normalize(id_number, strlen(id_number), w->id_number, &code)) {
         s_bad_param(req, "id_number", code, "not a valid resident id number (GB 11643)");
         return;
@@ -274,13 +270,9 @@ s_region_param(gateway_t *gw, http_req_t *req, const char *value, char out[REGIO
 void
 reads_indicators(gateway_t *gw, http_req_t *req, const char *code, const char *view)
 {
-    indicators_work_t *w = calloc(1, sizeof *w);
-    if (!w) {
-        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
+    indicators_work_t *w = gateway_work_new(req, sizeof *w, free);
+    if (!w)
         return;
-    }
-    req->work = w;
-    req->work_free = free;
     w->view = view;
     char region[REGION_LEN + 1], period_text[8];
     if (s_region_param(gw, req, http_arg(req, "region"), region))
@@ -564,13 +556,9 @@ s_feed_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *reply)
 void
 reads_feed(gateway_t *gw, http_req_t *req)
 {
-    feed_work_t *w = calloc(1, sizeof *w);
-    if (!w) {
-        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
+    feed_work_t *w = gateway_work_new(req, sizeof *w, s_feed_free);
+    if (!w)
         return;
-    }
-    req->work = w;
-    req->work_free = s_feed_free;
     const char *after = http_arg(req, "after");
     if (after && *after && s_parse_cursor(after, w->after)) {
         s_bad_param(req, "after", "invalid_cursor", "after must be a cursor returned as next");
@@ -662,13 +650,9 @@ s_ready_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *reply
 void
 reads_ready(gateway_t *gw, http_req_t *req)
 {
-    ready_work_t *w = calloc(1, sizeof *w);
-    if (!w) {
-        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
+    ready_work_t *w = gateway_work_new(req, sizeof *w, s_ready_free);
+    if (!w)
         return;
-    }
-    req->work = w;
-    req->work_free = s_ready_free;
     w->services = json_object();
     w->all_ready = true;
     bool db_ok = gw->migrated && db_ensure(gateway_db(gw)) == 0;
@@ -719,13 +703,9 @@ reads_ping(gateway_t *gw, http_req_t *req)
                     "service must be employment, insurance, arrears or reporting");
         return;
     }
-    ping_work_t *w = calloc(1, sizeof *w);
-    if (!w) {
-        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
+    ping_work_t *w = gateway_work_new(req, sizeof *w, free);
+    if (!w)
         return;
-    }
-    req->work = w;
-    req->work_free = free;
     w->service = (service_id_t) service;
     Hrss__Ping ping = HRSS__PING__INIT;
     Hrss__Request msg = HRSS__REQUEST__INIT;
@@ -779,13 +759,9 @@ s_metrics_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *rep
 void
 reads_metrics(gateway_t *gw, http_req_t *req)
 {
-    metrics_work_t *w = calloc(1, sizeof *w);
-    if (!w) {
-        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
+    metrics_work_t *w = gateway_work_new(req, sizeof *w, s_metrics_free);
+    if (!w)
         return;
-    }
-    req->work = w;
-    req->work_free = s_metrics_free;
     w->sending = true;
     s_ping_all(gw, req, s_metrics_reply);
     w->sending = false;
