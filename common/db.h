@@ -47,6 +47,11 @@ int db_prepared_run(db_t *self, const char *name, const char *sql, int nparams,
                     const char *const *values);
 /* A statement whose result does not matter beyond success (BEGIN, COMMIT, SAVEPOINT). */
 int db_command(db_t *self, const char *sql);
+/* ANALYZE of each table of the connection's schema that has grown to twice
+ * the size its statistics say, while they say it is small (< 50 000 rows):
+ * the cached plans on it are then made again, for its present size. Beyond
+ * that size an index probe stays the plan, and autovacuum keeps up. */
+int db_analyze_grown(db_t *self);
 
 /* Pipeline mode: statements are sent without waiting for each answer, then
  * their results are read in order. Within one transaction each statement

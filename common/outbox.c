@@ -83,8 +83,7 @@ inbox_insert(db_t *db, Hrss__Event *const *events, size_t n)
     if (n == 0)
         return 0;
     pgarray_t cols[4];
-    for (int c = 0; c < 4; c++)
-        pgarray_init(&cols[c]);
+    pgarray_init_all(cols, 4);
     for (size_t i = 0; i < n; i++) {
         pgarray_add_text(&cols[0], events[i]->scope);
         pgarray_add_text(&cols[1], events[i]->id);
@@ -92,18 +91,14 @@ inbox_insert(db_t *db, Hrss__Event *const *events, size_t n)
         pgarray_add_text(&cols[3], events[i]->type);
     }
     const char *values[4];
-    int ok = 1;
-    for (int c = 0; c < 4; c++)
-        ok = (values[c] = pgarray_literal(&cols[c])) != NULL && ok;
-    PGresult *res = ok ? db_prepared(db, "inbox_insert",
+    PGresult *res = pgarray_literals(cols, 4, values) == 0 ? db_prepared(db, "inbox_insert",
                                      "INSERT INTO inbox (scope, event_id, content_hash, type)"
                                      " SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[],"
                                      " $4::text[])",
                                      4, values, NULL, NULL)
                        : NULL;
     PQclear(res);
-    for (int c = 0; c < 4; c++)
-        pgarray_free(&cols[c]);
+    pgarray_free_all(cols, 4);
     return res ? 0 : -1;
 }
 
@@ -134,8 +129,7 @@ outbox_append_all(db_t *db, Hrss__Event *const *events, size_t n, uint64_t *last
     }
     enum { ID, SCOPE, TYPE, REGION, AT, DATA, HASH, CAUSE, NCOLS };
     pgarray_t cols[NCOLS];
-    for (int c = 0; c < NCOLS; c++)
-        pgarray_init(&cols[c]);
+    pgarray_init_all(cols, NCOLS);
     for (size_t i = 0; i < n; i++) {
         const Hrss__Event *ev = events[i];
         pgarray_add_text(&cols[ID], ev->id);
@@ -150,11 +144,8 @@ outbox_append_all(db_t *db, Hrss__Event *const *events, size_t n, uint64_t *last
         pgarray_add_text(&cols[CAUSE], ev->cause);
     }
     const char *values[NCOLS];
-    int ok = 1;
-    for (int c = 0; c < NCOLS; c++)
-        ok = (values[c] = pgarray_literal(&cols[c])) != NULL && ok;
     PGresult *res =
-        ok ? db_prepared(db, "outbox_append",
+        pgarray_literals(cols, NCOLS, values) == 0 ? db_prepared(db, "outbox_append",
                          "WITH ins AS (INSERT INTO outbox (seq, event_id, scope, type, region,"
                          " occurred_at_us, data, content_hash, cause)"
                          " SELECT m.base + u.ord, u.id, u.scope, u.type, u.region, u.at, u.data,"
@@ -169,8 +160,7 @@ outbox_append_all(db_t *db, Hrss__Event *const *events, size_t n, uint64_t *last
     if (res)
         *last_seq = (uint64_t) db_get_int64(res, 0, 0);
     PQclear(res);
-    for (int c = 0; c < NCOLS; c++)
-        pgarray_free(&cols[c]);
+    pgarray_free_all(cols, NCOLS);
     return res ? 0 : -1;
 }
 

@@ -118,3 +118,27 @@ pgarray_literal(pgarray_t *self)
     self->buf[self->len + 1] = '\0';
     return self->buf;
 }
+
+void
+pgarray_init_all(pgarray_t *arrays, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        pgarray_init(&arrays[i]);
+}
+
+void
+pgarray_free_all(pgarray_t *arrays, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        pgarray_free(&arrays[i]);
+}
+
+int
+pgarray_literals(pgarray_t *arrays, size_t n, const char **values)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n; i++)
+        if (!(values[i] = pgarray_literal(&arrays[i])))
+            rc = -1;
+    return rc;
+}

@@ -25,4 +25,11 @@ void pgarray_add_bytea(pgarray_t *self, const uint8_t *data, size_t len);   /* h
 /* The literal ('{...}'), valid until the next add or reset; NULL when out of memory. */
 const char *pgarray_literal(pgarray_t *self);
 
+/* The columns of one statement over many rows, one array per parameter:
+ * init, add row by row, take every literal at once, free. */
+void pgarray_init_all(pgarray_t *arrays, size_t n);
+void pgarray_free_all(pgarray_t *arrays, size_t n);
+/* values[i] = the literal of arrays[i]; 0, or -1 when one is out of memory. */
+int pgarray_literals(pgarray_t *arrays, size_t n, const char **values);
+
 #endif

@@ -24,7 +24,7 @@
 #define MAX_CONSUMERS 8
 #define ROUTER_BURST 64          /* requests handled per poll round before looking elsewhere */
 #define BATCH_MAX 1000           /* CONTRACT.md: events of one request. Bounds the time one
-                                  * batch holds the loop: each poisoned event replays it */
+                                  * batch holds the loop */
 
 typedef struct {
     const feed_subscription_t *sub;
@@ -69,9 +69,12 @@ struct service_t {
     bool appended;              /* the last commit wrote to the outbox */
     uint64_t last_seq;
     uint64_t version;           /* bumped at every commit that changed something */
+    uint64_t changes;           /* events applied since the start */
+    uint64_t analyze_at;        /* changes at which to analyze the tables next */
     group_t group;              /* event batches received in this round */
     uint64_t malformed;         /* requests dropped as unreadable */
     uint64_t unknown;           /* requests of a type nobody handles */
+    uint64_t careful_batches;   /* batches applied again event by event (s_apply_events) */
 };
 
 static volatile sig_atomic_t s_stop = 0;
@@ -204,6 +207,28 @@ service_emit(service_t *svc, const Hrss__Event *cause, const char *type, const c
 
 /* ---- incoming events ------------------------------------------------------ */
 
+int
+service_send_run(service_t *svc, const char *name, const char *sql, pgarray_t *columns,
+                 size_t ncolumns)
+{
+    const char *values[32];
+    int rc = ncolumns <= 32 && pgarray_literals(columns, ncolumns, values) == 0
+                 ? db_pipeline_send(svc->db, name, sql, (int) ncolumns, values, NULL, NULL)
+                 : -1;
+    pgarray_free_all(columns, ncolumns);
+    return rc;
+}
+
+const char *
+service_person_key(const ProtobufCMessage *data)
+{
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field_by_name(data->descriptor, "id_number");
+    if (!f || f->type != PROTOBUF_C_TYPE_STRING || f->label == PROTOBUF_C_LABEL_REPEATED)
+        return NULL;   /* no key: the event goes alone */
+    return *(const char *const *) ((const char *) data + f->offset);
+}
+
 static const event_handler_t *
 s_event_handler(const service_t *svc, const char *type)
 {
@@ -235,6 +260,15 @@ s_error_is_the_events(service_t *svc)
            (strncmp(state, "22", 2) == 0 || strncmp(state, "23", 2) == 0);
 }
 
+static uint64_t
+s_fnv(uint64_t h, const char *s)
+{
+    for (; *s; s++)
+        h = (h ^ (unsigned char) *s) * 1099511628211ULL;
+    return h;
+}
+#define FNV_BASIS 1469598103934665603ULL
+
 /* The batch's ids: an open-addressing map from (scope, id) to the index of
  * the latest event of the batch with that id, so that a batch of 1000 costs
  * 1000 probes rather than 500 000 comparisons. */
@@ -243,26 +277,38 @@ typedef struct {
     size_t mask;
 } id_map_t;
 
-static uint64_t
-s_hash_id(const Hrss__Event *ev)
-{
-    uint64_t h = 1469598103934665603ULL;   /* FNV-1a over scope and id */
-    for (const char *p = ev->scope; *p; p++)
-        h = (h ^ (unsigned char) *p) * 1099511628211ULL;
-    h = (h ^ 0xff) * 1099511628211ULL;
-    for (const char *p = ev->id; *p; p++)
-        h = (h ^ (unsigned char) *p) * 1099511628211ULL;
-    return h;
-}
-
 static int *
 s_id_slot(id_map_t *map, Hrss__Event *const *events, const Hrss__Event *ev)
 {
-    for (size_t i = s_hash_id(ev) & map->mask;; i = (i + 1) & map->mask) {
+    uint64_t h = s_fnv((s_fnv(FNV_BASIS, ev->scope) ^ 0xff) * 1099511628211ULL, ev->id);
+    for (size_t i = h & map->mask;; i = (i + 1) & map->mask) {
         int k = map->slots[i];
         if (!k || (strcmp(events[k - 1]->id, ev->id) == 0 &&
                    strcmp(events[k - 1]->scope, ev->scope) == 0))
             return &map->slots[i];
+    }
+}
+
+/* The keys of the open run (see event_key_fn): a slot belongs to the run
+ * whose number it carries, so starting a run forgets the last one at once. */
+typedef struct {
+    const char **keys;
+    unsigned *runs;      /* 0: never used */
+    size_t mask;
+} key_set_t;
+
+/* Adds `key` to run `run`: false when the run has it already. */
+static bool
+s_key_add(key_set_t *set, const char *key, unsigned run)
+{
+    for (size_t i = s_fnv(FNV_BASIS, key) & set->mask;; i = (i + 1) & set->mask) {
+        if (set->runs[i] != run) {
+            set->keys[i] = key;
+            set->runs[i] = run;
+            return true;
+        }
+        if (strcmp(set->keys[i], key) == 0)
+            return false;
     }
 }
 
@@ -274,10 +320,16 @@ typedef struct {
     Hrss__Event **events;
     Hrss__EventResult *slots;
     ev_state_t *state;
+    bool careful;                    /* each event alone, inside a savepoint */
     ProtobufCMessage **data;         /* unpacked data of pending events */
     const event_handler_t **handler;
-    size_t *pending;                 /* indices sent in the open pipeline, in order */
+    size_t *pending;                 /* indices of pending events, in order */
     size_t npending;
+    size_t run_start;                /* pending[run_start..npending): the run not yet sent */
+    size_t *stmt_sizes;              /* events of each statement sent in the open pipeline */
+    size_t nstmts;
+    unsigned run;                    /* number of the open run */
+    key_set_t keys;
     bool piping;
 } batch_t;
 
@@ -301,57 +353,153 @@ s_decide(batch_t *b, size_t i, int rc, const verdict_t *verdict, size_t mark)
     b->data[i] = NULL;
 }
 
-typedef enum { STEP_OK, STEP_POISONED, STEP_FAILED } step_rc_t;
+/* STEP_AGAIN: the data of an event tripped the database (a constraint); the
+ * transaction is aborted. */
+typedef enum { STEP_OK, STEP_AGAIN, STEP_FAILED } step_rc_t;
 
-/* A database error inside a handler: the event's fault, or the database's? */
+/* A database error in the statement of an event of `type`: the event's
+ * fault, or the database's? */
 static step_rc_t
-s_step_error(batch_t *b, size_t i, size_t *poison)
+s_step_error(batch_t *b, const char *type)
 {
     if (!s_error_is_the_events(b->svc))
         return STEP_FAILED;
-    log_error("event of type %s failed in the database: %s", b->events[i]->type,
-              db_error(b->svc->db));
-    *poison = i;
-    return STEP_POISONED;
+    log_error("event of type %s failed in the database: %s", type, db_error(b->svc->db));
+    return STEP_AGAIN;
 }
 
-/* Reads the results of the open pipeline and decides its events in order. */
+/* In careful mode each event's statement runs inside a savepoint: an event
+ * whose data trips the database is rejected on its own and the batch goes
+ * on. `mark`: the transaction's rows before the event. */
 static step_rc_t
-s_pipeline_drain(batch_t *b, size_t *poison)
+s_careful_begin(batch_t *b)
+{
+    return !b->careful || db_command(b->svc->db, "SAVEPOINT event") == 0 ? STEP_OK : STEP_FAILED;
+}
+
+static step_rc_t
+s_careful_end(batch_t *b, size_t i, size_t mark, step_rc_t rc)
+{
+    if (!b->careful)
+        return rc;
+    if (rc == STEP_AGAIN) {
+        if (db_command(b->svc->db, "ROLLBACK TO SAVEPOINT event"))
+            return STEP_FAILED;
+        verdict_t verdict = {0};
+        reject(&verdict, "invalid_data", "data", "the event could not be stored");
+        s_decide(b, i, 1, &verdict, mark);
+        rc = STEP_OK;
+    }
+    if (rc == STEP_OK && db_command(b->svc->db, "RELEASE SAVEPOINT event"))
+        return STEP_FAILED;
+    return rc;
+}
+
+static bool
+s_run_open(const batch_t *b)
+{
+    return b->run_start < b->npending;
+}
+
+/* Sends the open run as one statement. */
+static step_rc_t
+s_run_send(batch_t *b)
+{
+    if (!s_run_open(b))
+        return STEP_OK;
+    size_t n = b->npending - b->run_start;
+    Hrss__Event **events = arena_alloc(b->svc->arena, n * sizeof *events);
+    ProtobufCMessage **data = arena_alloc(b->svc->arena, n * sizeof *data);
+    if (!events || !data)
+        return STEP_FAILED;
+    for (size_t k = 0; k < n; k++) {
+        events[k] = b->events[b->pending[b->run_start + k]];
+        data[k] = b->data[b->pending[b->run_start + k]];
+    }
+    const event_handler_t *h = b->handler[b->pending[b->run_start]];
+    if (h->send(b->svc, events, data, n))
+        return STEP_FAILED;
+    b->stmt_sizes[b->nstmts++] = n;
+    b->run_start = b->npending;
+    b->run++;
+    return STEP_OK;
+}
+
+/* Sends what is left of the open run, reads the results of the open
+ * pipeline and decides its events in order. */
+static step_rc_t
+s_pipeline_drain(batch_t *b)
 {
     if (!b->piping)
         return STEP_OK;
-    b->piping = false;
     db_t *db = b->svc->db;
-    step_rc_t rc = db_pipeline_sync(db) ? STEP_FAILED : STEP_OK;
-    for (size_t k = 0; rc == STEP_OK && k < b->npending; k++) {
-        size_t i = b->pending[k];
+    step_rc_t rc = s_run_send(b);
+    if (rc == STEP_OK && db_pipeline_sync(db))
+        rc = STEP_FAILED;
+    b->piping = false;
+    size_t first = 0;
+    for (size_t s = 0; rc == STEP_OK && s < b->nstmts; first += b->stmt_sizes[s++]) {
+        size_t n = b->stmt_sizes[s];
         PGresult *res = db_pipeline_result(db);
         if (!res) {
-            rc = s_step_error(b, i, poison);
+            rc = s_step_error(b, b->events[b->pending[first]]->type);
             break;
         }
-        verdict_t verdict = {0};
-        size_t mark = b->svc->txn_n;
-        int r = s_txn_push(b->svc, b->events[i]);   /* the event precedes what it derives */
-        if (r == 0)
-            r = b->handler[i]->result(b->svc, b->events[i], b->data[i], res, &verdict);
-        PQclear(res);
-        if (r < 0) {
+        if ((size_t) PQntuples(res) != n) {
+            log_error("a statement of %s answered %d rows for %zu events",
+                      b->events[b->pending[first]]->type, PQntuples(res), n);
+            PQclear(res);
             rc = STEP_FAILED;
             break;
         }
-        s_decide(b, i, r, &verdict, mark);
+        for (size_t k = 0; rc == STEP_OK && k < n; k++) {
+            size_t i = b->pending[first + k];
+            verdict_t verdict = {0};
+            size_t mark = b->svc->txn_n;
+            int r = s_txn_push(b->svc, b->events[i]);   /* the event precedes what it derives */
+            if (r == 0)
+                r = b->handler[i]->result(b->svc, b->events[i], b->data[i], res, (int) k,
+                                          &verdict);
+            if (r < 0)
+                rc = STEP_FAILED;
+            else
+                s_decide(b, i, r, &verdict, mark);
+        }
+        PQclear(res);
     }
-    b->npending = 0;
+    b->npending = b->run_start = b->nstmts = 0;
     if (db_pipeline_end(db) && rc == STEP_OK)
         rc = STEP_FAILED;
     return rc;
 }
 
+/* Adds a new event to the open run, or sends the run and starts a new one
+ * with it: one run, one statement. */
+static step_rc_t
+s_run_add(batch_t *b, size_t i, const event_handler_t *h)
+{
+    const char *key = h->key && !b->careful ? h->key(b->data[i]) : NULL;
+    if (s_run_open(b) &&
+        !(b->handler[b->pending[b->run_start]] == h && key && s_key_add(&b->keys, key, b->run))) {
+        step_rc_t rc = s_run_send(b);
+        if (rc != STEP_OK)
+            return rc;
+    }
+    if (!s_run_open(b) && key)
+        s_key_add(&b->keys, key, b->run);
+    if (!b->piping) {
+        if (db_pipeline_begin(b->svc->db))
+            return STEP_FAILED;
+        b->piping = true;
+    }
+    b->state[i] = EV_PENDING;
+    b->pending[b->npending++] = i;
+    return key ? STEP_OK : s_run_send(b);   /* without a key, nothing may join it */
+}
+
 /* Sends (or applies, for handlers without a statement) one new event. */
 static step_rc_t
-s_step(batch_t *b, size_t i, size_t *poison)
+s_step(batch_t *b, size_t i)
 {
     service_t *svc = b->svc;
     Hrss__Event *ev = b->events[i];
@@ -372,24 +520,27 @@ s_step(batch_t *b, size_t i, size_t *poison)
     }
     b->handler[i] = h;
     if (h->send) {
-        if (!b->piping) {
-            if (db_pipeline_begin(svc->db))
-                return STEP_FAILED;
-            b->piping = true;
-        }
-        int r = h->send(svc, ev, b->data[i], &verdict);
+        int r = h->check ? h->check(svc, ev, b->data[i], &verdict) : 0;
         if (r < 0)
             return STEP_FAILED;
         if (r > 0) {
             s_decide(b, i, 1, &verdict, svc->txn_n);
             return STEP_OK;
         }
-        b->state[i] = EV_PENDING;
-        b->pending[b->npending++] = i;
-        return STEP_OK;
+        if (!b->careful)
+            return s_run_add(b, i, h);
+        size_t mark = svc->txn_n;
+        step_rc_t rc = s_careful_begin(b);
+        if (rc == STEP_OK)
+            rc = s_run_add(b, i, h);
+        if (rc == STEP_OK)
+            rc = s_pipeline_drain(b);
+        return s_careful_end(b, i, mark, rc);
     }
     /* a handler that reads as it goes needs everything before it applied */
-    step_rc_t rc = s_pipeline_drain(b, poison);
+    step_rc_t rc = s_pipeline_drain(b);
+    if (rc == STEP_OK)
+        rc = s_careful_begin(b);
     if (rc != STEP_OK)
         return rc;
     size_t mark = svc->txn_n;
@@ -397,34 +548,41 @@ s_step(batch_t *b, size_t i, size_t *poison)
     if (r == 0)
         r = h->apply(svc, ev, b->data[i], &verdict);
     if (r < 0)
-        return s_step_error(b, i, poison);
+        return s_careful_end(b, i, mark, s_step_error(b, ev->type));
     s_decide(b, i, r, &verdict, mark);
-    return STEP_OK;
+    return s_careful_end(b, i, mark, STEP_OK);
 }
 
 /* One attempt at the whole batch in one transaction: the inbox is asked once,
  * handlers' statements go out in pipelines, the accepted ids and the outbox
- * rows are written once. Events in `poisoned` are rejected without being
- * tried. Returns 0 when committed, 1 when an event must be poisoned and the
- * batch tried again (*poison set), -1 when the database failed. */
+ * rows are written once. Returns 0 when committed, 1 when the data of an
+ * event tripped the database (the transaction is aborted: try again,
+ * carefully), -1 when the database failed. `careful`: each event alone in a
+ * savepoint, so that one whose data trips the database is rejected and the
+ * others applied — slower, for a batch known to hold such an event. */
 static int
 s_apply_batch(service_t *svc, const Hrss__EventBatch *batch, Hrss__EventResult *slots,
-              bool *poisoned, size_t *poison)
+              bool careful)
 {
     size_t n = batch->n_events;
     arena_t *arena = svc->arena;
-    batch_t b = {svc, batch->events, slots, NULL, NULL, NULL, NULL, 0, false};
+    batch_t b = {.svc = svc, .events = batch->events, .slots = slots, .careful = careful,
+                 .run = 1};
     inbox_status_t *status = arena_alloc(arena, n * sizeof *status);
     Hrss__Event **accepted = arena_alloc(arena, n * sizeof *accepted);
     b.state = arena_alloc(arena, n * sizeof *b.state);
     b.data = arena_alloc(arena, n * sizeof *b.data);
     b.handler = arena_alloc(arena, n * sizeof *b.handler);
     b.pending = arena_alloc(arena, n * sizeof *b.pending);
+    b.stmt_sizes = arena_alloc(arena, n * sizeof *b.stmt_sizes);
     size_t size = 16;
     while (size < 2 * n)
         size *= 2;
     id_map_t ids = {arena_alloc(arena, size * sizeof *ids.slots), size - 1};
-    if (!status || !accepted || !b.state || !b.data || !b.handler || !b.pending || !ids.slots)
+    b.keys = (key_set_t){arena_alloc(arena, size * sizeof *b.keys.keys),
+                         arena_alloc(arena, size * sizeof *b.keys.runs), size - 1};
+    if (!status || !accepted || !b.state || !b.data || !b.handler || !b.pending ||
+        !b.stmt_sizes || !ids.slots || !b.keys.keys || !b.keys.runs)
         return -1;
     if (db_begin(svc->db) || inbox_check(svc->db, b.events, n, status))
         return -1;
@@ -435,7 +593,7 @@ s_apply_batch(service_t *svc, const Hrss__EventBatch *batch, Hrss__EventResult *
         int *slot = s_id_slot(&ids, b.events, ev);
         if (*slot && b.state[*slot - 1] == EV_PENDING) {
             /* the same id is on its way: its fate decides this one */
-            rc = s_pipeline_drain(&b, poison);
+            rc = s_pipeline_drain(&b);
             if (rc != STEP_OK)
                 break;
         }
@@ -448,10 +606,7 @@ s_apply_batch(service_t *svc, const Hrss__EventBatch *batch, Hrss__EventResult *
             status[i] = same ? INBOX_DUPLICATE : INBOX_CONFLICT;
         }
         b.state[i] = EV_DONE;
-        if (poisoned[i]) {
-            s_result(arena, &slots[i], ev->id, HRSS__OUTCOME__REJECTED, "invalid_data", "data",
-                     "the event could not be stored");
-        } else if (status[i] == INBOX_DUPLICATE) {
+        if (status[i] == INBOX_DUPLICATE) {
             s_result(arena, &slots[i], ev->id, HRSS__OUTCOME__DUPLICATE, NULL, NULL, NULL);
         } else if (status[i] == INBOX_CONFLICT) {
             s_result(arena, &slots[i], ev->id, HRSS__OUTCOME__REJECTED, "id_conflict", "id",
@@ -459,11 +614,11 @@ s_apply_batch(service_t *svc, const Hrss__EventBatch *batch, Hrss__EventResult *
         } else {
             b.state[i] = EV_OPEN;
             *slot = (int) i + 1;   /* the latest event with this id */
-            rc = s_step(&b, i, poison);
+            rc = s_step(&b, i);
         }
     }
     if (rc == STEP_OK)
-        rc = s_pipeline_drain(&b, poison);
+        rc = s_pipeline_drain(&b);
     else if (b.piping) {
         b.piping = false;
         db_pipeline_end(svc->db);
@@ -472,7 +627,7 @@ s_apply_batch(service_t *svc, const Hrss__EventBatch *batch, Hrss__EventResult *
         if (b.data[i])
             protobuf_c_message_free_unpacked(b.data[i], NULL);
     if (rc != STEP_OK)
-        return rc == STEP_POISONED ? 1 : -1;
+        return rc == STEP_AGAIN ? 1 : -1;
 
     size_t naccepted = 0;
     for (size_t i = 0; i < n; i++)
@@ -496,11 +651,36 @@ s_nudge(service_t *svc)
     wire_send(svc->pub, &nudge.base, ZMQ_DONTWAIT);
 }
 
+/* After each commit that changed something: a new version, a nudge to the
+ * consumers, and now and then fresh statistics. A connection makes each
+ * prepared statement's plan once, for the table sizes of that moment; a
+ * table that started empty would keep plans made for an empty table
+ * (sequential scans where an index probe is wanted) until autovacuum
+ * analyzes it, a minute or more later. So whenever the changes since the
+ * start have doubled (1000, 2000, 4000, ...) the service analyzes those of
+ * its tables that outgrew their statistics while small (db_analyze_grown):
+ * on a database past that stage, a catalog query now and then. */
+static void
+s_committed(service_t *svc, size_t changes)
+{
+    svc->version++;
+    s_nudge(svc);
+    svc->changes += changes;
+    if (svc->changes < svc->analyze_at)
+        return;
+    int64_t t0 = monotonic_us();
+    if (db_analyze_grown(svc->db) == 0)
+        log_debug("growth of the tables checked after %" PRIu64 " changes, in %" PRId64 " ms",
+                  svc->changes, (monotonic_us() - t0) / 1000);
+    svc->analyze_at = 2 * svc->changes;
+}
+
 /* Applies events in one transaction and fills one result per event; when
  * nothing could be committed every result is `retry`. With `alone` false
- * (a group of several clients' batches) the first poisoned event stops the
- * attempt and 1 is returned, so that the caller applies each batch on its
- * own: one client's bad data then costs replays of its own batch only. */
+ * (a group of several clients' batches) an event whose data trips the
+ * database stops the attempt and 1 is returned, so that the caller applies
+ * each batch on its own: one client's bad data then slows its own batch
+ * only. */
 static int
 s_apply_events(service_t *svc, Hrss__Event **events, size_t n, Hrss__EventResult *slots,
                bool alone)
@@ -509,21 +689,18 @@ s_apply_events(service_t *svc, Hrss__Event **events, size_t n, Hrss__EventResult
     Hrss__EventBatch batch = HRSS__EVENT_BATCH__INIT;
     batch.events = events;
     batch.n_events = n;
-    bool *poisoned = arena_alloc(arena, (n ? n : 1) * sizeof *poisoned);
     int rc = -1;
-    if (poisoned && svc->migrated && db_ensure(svc->db) == 0) {
-        /* An event whose data trips a constraint aborts the transaction;
-         * it is rejected and the rest of the batch tried again. */
-        for (size_t attempt = 0; attempt <= n; attempt++) {
-            size_t poison = 0;
-            rc = s_apply_batch(svc, &batch, slots, poisoned, &poison);
-            if (rc != 1)
-                break;
+    if (svc->migrated && db_ensure(svc->db) == 0) {
+        rc = s_apply_batch(svc, &batch, slots, false);
+        if (rc == 1) {
+            /* An event whose data trips a constraint aborted the transaction:
+             * the batch again, each event in a savepoint, that one rejected. */
             db_rollback(svc->db);
             s_txn_discard(svc);
             if (!alone)
                 return 1;
-            poisoned[poison] = true;
+            svc->careful_batches++;
+            rc = s_apply_batch(svc, &batch, slots, true) == 0 ? 0 : -1;
         }
     }
     if (rc != 0) {
@@ -537,8 +714,7 @@ s_apply_events(service_t *svc, Hrss__Event **events, size_t n, Hrss__EventResult
         return -1;
     }
     arena_reset(svc->txn_arena);
-    svc->version++;
-    s_nudge(svc);
+    s_committed(svc, n);
     return 0;
 }
 
@@ -634,6 +810,8 @@ s_on_ping(service_t *svc, Hrss__Reply *reply)
     pong->has_malformed = pong->has_unknown = 1;
     pong->malformed = svc->malformed;
     pong->unknown = svc->unknown;
+    pong->has_careful_batches = 1;
+    pong->careful_batches = svc->careful_batches;
     pong->feeds = arena_alloc(svc->arena, (svc->nconsumers + 1) * sizeof *pong->feeds);
     for (size_t i = 0; pong->feeds && i < svc->nconsumers; i++) {
         const consumer_t *c = &svc->consumers[i];
@@ -795,8 +973,7 @@ s_consumer_apply(service_t *svc, consumer_t *c, const Hrss__FeedPage *page)
         goto fail;
     c->cursor = last;
     arena_reset(svc->txn_arena);
-    svc->version++;
-    s_nudge(svc);
+    s_committed(svc, page->n_events);
     return 0;
 fail:
     log_error("feed %s: page after %" PRIu64 " not applied: %s", c->sub->source, c->cursor,
@@ -982,6 +1159,7 @@ service_main(const service_def_t *def)
     signal(SIGPIPE, SIG_IGN);
 
     service_t svc = {0};
+    svc.analyze_at = 1000;
     svc.def = def;
     int rc = 1;
     char router_ep[512], pub_ep[512];

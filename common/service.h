@@ -15,8 +15,9 @@
  *
  * There are no savepoints, so a handler checks everything it needs before it
  * writes anything: once it has written, it may not reject. An event whose
- * data still trips a database constraint is rejected ("invalid_data") and the
- * batch applied again without it. */
+ * data still trips a database constraint aborts the transaction; the batch
+ * is then applied again with each event alone in a savepoint, and that event
+ * rejected ("invalid_data"). */
 #ifndef HRSS_SERVICE_H
 #define HRSS_SERVICE_H
 
@@ -27,6 +28,7 @@
 #include "arena.h"
 #include "db.h"
 #include "hrss.pb-c.h"
+#include "pgarray.h"
 
 typedef struct service_t service_t;
 
@@ -41,19 +43,37 @@ typedef struct {
  * undoes whatever the handler wrote), -1 on a database error. */
 typedef int(event_apply_fn)(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *data,
                             verdict_t *verdict);
-/* A pipelined handler sends the event's one statement with db_pipeline_send
- * without waiting (or rejects at once: returns 1), and reads its result once
- * the statements of its neighbours have been sent too. The statement checks
- * before it writes, in SQL, and answers a row that tells `result` what
- * happened. A handler has either `apply` or `send` and `result`. */
-typedef int(event_send_fn)(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *data,
-                           verdict_t *verdict);
+/* A pipelined handler sends one statement for a run of events of its type
+ * with db_pipeline_send, without waiting, and reads its result once the
+ * statements of its neighbours have been sent too. The statement checks
+ * before it writes, in SQL, and answers one row per event of the run, in the
+ * run's order, that tells `result` what happened to that event.
+ *
+ * Consecutive events of the type form one run as long as their `key`s (the
+ * row they write: a person's id number) differ, so the statement may treat
+ * them as independent of each other (unnest the arrays of its parameters);
+ * without `key` every run is one event. `check`, when set, may reject an
+ * event before it joins a run (return 1). A handler has either `apply` or
+ * `send` and `result`. */
+typedef int(event_send_fn)(service_t *svc, Hrss__Event *const *events,
+                           ProtobufCMessage *const *data, size_t n);
+typedef const char *(event_key_fn)(const ProtobufCMessage *data);
 typedef int(event_result_fn)(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *data,
-                             const PGresult *res, verdict_t *verdict);
+                             const PGresult *res, int row, verdict_t *verdict);
+/* Sends the statement of a run (event_send_fn) with one array parameter per
+ * column, and frees the columns. */
+int service_send_run(service_t *svc, const char *name, const char *sql, pgarray_t *columns,
+                     size_t ncolumns);
+
+/* The key of the events about one person: their data's id_number. */
+const char *service_person_key(const ProtobufCMessage *data);
+
 typedef struct {
     const char *type;
     event_apply_fn *apply;
+    event_apply_fn *check;
     event_send_fn *send;
+    event_key_fn *key;
     event_result_fn *result;
 } event_handler_t;
 

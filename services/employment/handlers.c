@@ -10,19 +10,21 @@
 #include "event_types.h"
 #include "pgarray.h"
 
-/* Each statement below checks the person's state and writes only when the
- * event may apply, in one round trip sent in a pipeline with its neighbours;
- * its one row names the rejection, or is NULL when the event was applied. */
+/* Each statement below takes a run of events about distinct persons (see
+ * event_handler_t), checks each person's state and writes only where the
+ * event may apply, in one round trip sent in a pipeline with its neighbours.
+ * Its rows, one per event in order, name the rejection, or are NULL where
+ * the event was applied. */
 static int
 s_verdict(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *data,
-          const PGresult *res, verdict_t *v)
+          const PGresult *res, int row, verdict_t *v)
 {
     (void) svc;
     (void) ev;
     (void) data;
-    if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+    if (PQgetisnull(res, row, 0))
         return 0;
-    const char *code = PQgetvalue(res, 0, 0);
+    const char *code = PQgetvalue(res, row, 0);
     if (strcmp(code, "person_deceased") == 0)
         return reject(v, "person_deceased", "data.id_number", "the person is recorded deceased");
     return reject(v, "unknown_person", "data.id_number",
@@ -30,97 +32,130 @@ s_verdict(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *data,
                   "first");
 }
 
-/* The state of the person of $1, for the statements below. */
+/* The state of each person of the run `u` (columns id, ord, ...), for the
+ * statements below: known to the registry, recorded deceased. */
 #define PERSON_STATE                                                                          \
-    "st AS (SELECT p.id_number IS NOT NULL AS known, p.died_on IS NOT NULL OR EXISTS"          \
-    " (SELECT 1 FROM deaths d WHERE d.id_number = $1::char(18)) AS dead"                       \
-    " FROM (SELECT 1) one LEFT JOIN persons p ON p.id_number = $1::char(18))"
+    "st AS (SELECT u.*, p.id_number IS NOT NULL AS known,"                                    \
+    " coalesce(p.died_on IS NOT NULL, false)"                                                 \
+    " OR EXISTS (SELECT 1 FROM deaths d WHERE d.id_number = u.id) AS dead"                    \
+    " FROM u LEFT JOIN persons p ON p.id_number = u.id)"
 #define PERSON_VERDICT                                                                        \
     " SELECT CASE WHEN dead THEN 'person_deceased' WHEN NOT known THEN 'unknown_person' END"   \
-    " FROM st"
+    " FROM st ORDER BY ord"
 
 static int
-s_person_registered(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *msg,
-                    verdict_t *v)
+s_person_registered(service_t *svc, Hrss__Event *const *events, ProtobufCMessage *const *data,
+                    size_t n)
 {
-    (void) v;
-    const Hrss__PersonRegistered *d = (const Hrss__PersonRegistered *) msg;
-    pgarray_t categories;
+    enum { ID, NAME, REGION, HOUSEHOLD, CATEGORIES, EDUCATION, PHONE, AT, NCOLS };
+    pgarray_t cols[NCOLS], categories;
+    pgarray_init_all(cols, NCOLS);
     pgarray_init(&categories);
-    for (size_t i = 0; i < d->n_categories; i++)
-        pgarray_add_text(&categories, d->categories[i]);
-    char at[24];
-    snprintf(at, sizeof at, "%" PRId64, ev->occurred_at_us);
-    const char *values[] = {d->id_number, d->name, ev->region, d->household,
-                            pgarray_literal(&categories), d->education, d->phone, at};
-    int rc = -1;
-    if (!values[4])
-        goto out;
-    /* a new person, or an update of a living one (re-sending updates); libpq
-     * copies the parameters as it sends, so the literal is freed before the
-     * result is read */
-    rc = db_pipeline_send(
-        service_db(svc), "person_register",
-        "WITH " PERSON_STATE ","
+    for (size_t k = 0; k < n; k++) {
+        const Hrss__PersonRegistered *d = (const Hrss__PersonRegistered *) data[k];
+        pgarray_reset(&categories);
+        for (size_t i = 0; i < d->n_categories; i++)
+            pgarray_add_text(&categories, d->categories[i]);
+        pgarray_add_text(&cols[ID], d->id_number);
+        pgarray_add_text(&cols[NAME], d->name);
+        pgarray_add_text(&cols[REGION], events[k]->region);
+        pgarray_add_text(&cols[HOUSEHOLD], d->household);
+        /* an array per person: its literal, cast back in SQL */
+        const char *literal = pgarray_literal(&categories);
+        if (!literal)
+            cols[CATEGORIES].failed = 1;
+        pgarray_add_text(&cols[CATEGORIES], literal ? literal : "{}");
+        pgarray_add_text(&cols[EDUCATION], d->education);
+        pgarray_add_text(&cols[PHONE], d->phone);
+        pgarray_add_int64(&cols[AT], events[k]->occurred_at_us);
+    }
+    pgarray_free(&categories);
+    /* a new person, or an update of a living one (re-sending updates) */
+    return service_send_run(
+        svc, "persons_register",
+        "WITH u AS (SELECT * FROM unnest($1::char(18)[], $2::text[], $3::char(12)[], $4::text[],"
+        " $5::text[], $6::text[], $7::text[], $8::bigint[]) WITH ORDINALITY"
+        " AS u(id, name, region, household, categories, education, phone, at, ord)),"
+        " " PERSON_STATE ","
         " up AS (INSERT INTO persons (id_number, name, region, household, categories,"
         " education, phone, registered_at_us, updated_at_us)"
-        " SELECT $1::char(18), $2, $3::char(12), $4, $5::text[], $6, $7, $8::bigint,"
-        " $8::bigint FROM st WHERE NOT dead"
+        " SELECT id, name, region, household, categories::text[], education, phone, at, at"
+        " FROM st WHERE NOT dead"
         " ON CONFLICT (id_number) DO UPDATE SET name = EXCLUDED.name,"
         " region = EXCLUDED.region, household = EXCLUDED.household,"
         " categories = EXCLUDED.categories, education = EXCLUDED.education,"
         " phone = EXCLUDED.phone, updated_at_us = EXCLUDED.updated_at_us RETURNING 1)"
-        " SELECT CASE WHEN dead THEN 'person_deceased' END FROM st",
-        8, values, NULL, NULL);
-out:
-    pgarray_free(&categories);
-    return rc;
+        " SELECT CASE WHEN dead THEN 'person_deceased' END FROM st ORDER BY ord",
+        cols, NCOLS);
 }
 
 static int
-s_unemployment_registered(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *msg,
-                          verdict_t *v)
+s_unemployment_registered(service_t *svc, Hrss__Event *const *events,
+                          ProtobufCMessage *const *data, size_t n)
 {
-    (void) v;
-    const Hrss__UnemploymentRegistered *d = (const Hrss__UnemploymentRegistered *) msg;
+    enum { ID, ON, REGION, NCOLS };
+    pgarray_t cols[NCOLS];
+    pgarray_init_all(cols, NCOLS);
+    for (size_t k = 0; k < n; k++) {
+        const Hrss__UnemploymentRegistered *d = (const Hrss__UnemploymentRegistered *) data[k];
+        pgarray_add_text(&cols[ID], d->id_number);
+        pgarray_add_text(&cols[ON], d->registered_on);
+        pgarray_add_text(&cols[REGION], events[k]->region);
+    }
     /* Registering unemployment ends any current employment. */
-    const char *values[] = {d->id_number, d->registered_on, ev->region};
-    return db_pipeline_send(service_db(svc), "person_unemployed",
-                            "WITH " PERSON_STATE ","
-                            " up AS (UPDATE persons SET unemployed_since = $2::date,"
-                            " unemployed_region = $3::char(12), employment_kind = NULL,"
-                            " employment_location = NULL, employer_credit_code = NULL,"
-                            " employer_name = NULL, employed_since = NULL"
-                            " WHERE id_number = $1::char(18)"
-                            " AND (SELECT known AND NOT dead FROM st) RETURNING 1)" PERSON_VERDICT,
-                            3, values, NULL, NULL);
+    return service_send_run(svc, "persons_unemployed",
+                          "WITH u AS (SELECT * FROM unnest($1::char(18)[], $2::date[],"
+                          " $3::char(12)[]) WITH ORDINALITY AS u(id, since, region, ord)),"
+                          " " PERSON_STATE ","
+                          " up AS (UPDATE persons p SET unemployed_since = st.since,"
+                          " unemployed_region = st.region, employment_kind = NULL,"
+                          " employment_location = NULL, employer_credit_code = NULL,"
+                          " employer_name = NULL, employed_since = NULL"
+                          " FROM st WHERE p.id_number = st.id AND st.known AND NOT st.dead"
+                          " RETURNING 1)" PERSON_VERDICT,
+                          cols, NCOLS);
 }
 
 static int
-s_employed(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *msg, verdict_t *v)
+s_employed(service_t *svc, Hrss__Event *const *events, ProtobufCMessage *const *data, size_t n)
 {
-    (void) ev;
-    (void) v;
-    const Hrss__Employed *d = (const Hrss__Employed *) msg;
+    (void) events;
+    enum { ID, KIND, LOCATION, CREDIT_CODE, EMPLOYER, SINCE, NCOLS };
+    pgarray_t cols[NCOLS];
+    pgarray_init_all(cols, NCOLS);
+    for (size_t k = 0; k < n; k++) {
+        const Hrss__Employed *d = (const Hrss__Employed *) data[k];
+        pgarray_add_text(&cols[ID], d->id_number);
+        pgarray_add_text(&cols[KIND], d->kind);
+        pgarray_add_text(&cols[LOCATION], d->location);
+        pgarray_add_text(&cols[CREDIT_CODE], d->employer_credit_code);
+        pgarray_add_text(&cols[EMPLOYER], d->employer_name);
+        pgarray_add_text(&cols[SINCE], d->started_on);
+    }
     /* Employment ends registered unemployment. */
-    const char *values[] = {d->id_number,          d->kind,          d->location,
-                            d->employer_credit_code, d->employer_name, d->started_on};
-    return db_pipeline_send(service_db(svc), "person_employed",
-                            "WITH " PERSON_STATE ","
-                            " up AS (UPDATE persons SET employment_kind = $2,"
-                            " employment_location = $3, employer_credit_code = $4::char(18),"
-                            " employer_name = $5, employed_since = $6::date,"
-                            " unemployed_since = NULL, unemployed_region = NULL"
-                            " WHERE id_number = $1::char(18)"
-                            " AND (SELECT known AND NOT dead FROM st) RETURNING 1)" PERSON_VERDICT,
-                            6, values, NULL, NULL);
+    return service_send_run(svc, "persons_employed",
+                          "WITH u AS (SELECT * FROM unnest($1::char(18)[], $2::text[], $3::text[],"
+                          " $4::char(18)[], $5::text[], $6::date[]) WITH ORDINALITY"
+                          " AS u(id, kind, location, credit_code, employer, since, ord)),"
+                          " " PERSON_STATE ","
+                          " up AS (UPDATE persons p SET employment_kind = st.kind,"
+                          " employment_location = st.location,"
+                          " employer_credit_code = st.credit_code, employer_name = st.employer,"
+                          " employed_since = st.since,"
+                          " unemployed_since = NULL, unemployed_region = NULL"
+                          " FROM st WHERE p.id_number = st.id AND st.known AND NOT st.dead"
+                          " RETURNING 1)" PERSON_VERDICT,
+                          cols, NCOLS);
 }
 
 const event_handler_t employment_event_handlers[] = {
-    {"employment.person_registered", NULL, s_person_registered, s_verdict},
-    {"employment.unemployment_registered", NULL, s_unemployment_registered, s_verdict},
-    {"employment.employed", NULL, s_employed, s_verdict},
-    {NULL, NULL, NULL, NULL}};
+    {.type = "employment.person_registered", .send = s_person_registered, .key = service_person_key,
+     .result = s_verdict},
+    {.type = "employment.unemployment_registered", .send = s_unemployment_registered,
+     .key = service_person_key, .result = s_verdict},
+    {.type = "employment.employed", .send = s_employed, .key = service_person_key,
+     .result = s_verdict},
+    {NULL, NULL, NULL, NULL, NULL, NULL}};
 
 /* ---- insurance's feed ------------------------------------------------------ */
 

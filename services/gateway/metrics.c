@@ -231,6 +231,14 @@ metrics_render(metrics_t *m, const Hrss__Pong *const pongs[SERVICE_COUNT], size_
                          "reason=\"unknown\"} %llu\n",
                      service_name((service_id_t) s), (unsigned long long) pongs[s]->malformed,
                      service_name((service_id_t) s), (unsigned long long) pongs[s]->unknown);
+    s_printf(&t, "# HELP hrss_service_careful_batches_total event batches a service applied"
+                 " again event by event, because an event's data tripped the database\n"
+                 "# TYPE hrss_service_careful_batches_total counter\n");
+    for (int s = 0; s < SERVICE_COUNT; s++)
+        if (pongs[s])
+            s_printf(&t, "hrss_service_careful_batches_total{service=\"%s\"} %llu\n",
+                     service_name((service_id_t) s),
+                     (unsigned long long) pongs[s]->careful_batches);
     *len = t.len;
     return t.buf;
 }

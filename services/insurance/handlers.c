@@ -5,79 +5,127 @@
 #include <string.h>
 
 #include "insurance.h"
+#include "pgarray.h"
 #include "timeutil.h"
 
-/* Each statement below refuses a deceased person and writes only when the
- * event may apply, in one round trip sent in a pipeline with its neighbours;
- * its first column names the rejection, or is NULL when applied. */
-#define DEATH_STATE "st AS (SELECT EXISTS (SELECT 1 FROM deaths WHERE id_number = $1::char(18)) AS dead)"
+/* The enrolment and benefit statements take a run of events about distinct
+ * persons (see event_handler_t), refuse deceased persons and write only where
+ * the event may apply, in one round trip sent in a pipeline with its
+ * neighbours. Their rows, one per event in order, name the rejection, or are
+ * NULL where the event was applied. */
+#define DEATH_STATE                                                                           \
+    "st AS (SELECT u.*, EXISTS (SELECT 1 FROM deaths d WHERE d.id_number = u.id) AS dead"     \
+    " FROM u)"
 
 static int
 s_verdict(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *data,
-          const PGresult *res, verdict_t *v)
+          const PGresult *res, int row, verdict_t *v)
 {
     (void) svc;
     (void) ev;
     (void) data;
-    if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+    if (PQgetisnull(res, row, 0))
         return 0;
     return reject(v, "person_deceased", "data.id_number", "the person is recorded deceased");
 }
 
 static int
-s_enrolled(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *msg, verdict_t *v)
+s_enrolled(service_t *svc, Hrss__Event *const *events, ProtobufCMessage *const *data, size_t n)
 {
-    (void) v;
-    const Hrss__Enrolled *d = (const Hrss__Enrolled *) msg;
+    enum { ID, SCHEME, REGION, CREDIT_CODE, ON, NCOLS };
+    pgarray_t cols[NCOLS];
+    pgarray_init_all(cols, NCOLS);
+    for (size_t k = 0; k < n; k++) {
+        const Hrss__Enrolled *d = (const Hrss__Enrolled *) data[k];
+        pgarray_add_text(&cols[ID], d->id_number);
+        pgarray_add_text(&cols[SCHEME], d->scheme);
+        pgarray_add_text(&cols[REGION], events[k]->region);
+        pgarray_add_text(&cols[CREDIT_CODE], d->employer_credit_code);
+        pgarray_add_text(&cols[ON], d->enrolled_on);
+    }
     /* Enrolling again in a scheme one is enrolled in changes nothing. */
-    const char *values[] = {d->id_number, d->scheme, ev->region, d->employer_credit_code,
-                            d->enrolled_on};
-    return db_pipeline_send(service_db(svc), "enroll",
-                            "WITH " DEATH_STATE ","
-                            " ins AS (INSERT INTO enrollments (id_number, scheme, region,"
-                            " employer_credit_code, enrolled_on)"
-                            " SELECT $1::char(18), $2, $3::char(12), $4::char(18), $5::date"
-                            " FROM st WHERE NOT dead"
-                            " ON CONFLICT (id_number, scheme) DO NOTHING RETURNING 1)"
-                            " SELECT CASE WHEN dead THEN 'person_deceased' END FROM st",
-                            5, values, NULL, NULL);
+    return service_send_run(svc, "enroll",
+                          "WITH u AS (SELECT * FROM unnest($1::char(18)[], $2::text[],"
+                          " $3::char(12)[], $4::char(18)[], $5::date[]) WITH ORDINALITY"
+                          " AS u(id, scheme, region, credit_code, since, ord)),"
+                          " " DEATH_STATE ","
+                          " ins AS (INSERT INTO enrollments (id_number, scheme, region,"
+                          " employer_credit_code, enrolled_on)"
+                          " SELECT id, scheme, region, credit_code, since FROM st WHERE NOT dead"
+                          " ON CONFLICT (id_number, scheme) DO NOTHING RETURNING 1)"
+                          " SELECT CASE WHEN dead THEN 'person_deceased' END FROM st ORDER BY ord",
+                          cols, NCOLS);
 }
 
 static int
-s_benefit_started(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *msg, verdict_t *v)
+s_benefit_check(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *msg, verdict_t *v)
 {
+    (void) svc;
+    (void) ev;
     const Hrss__BenefitStarted *d = (const Hrss__BenefitStarted *) msg;
     int period;
     if (period_parse(d->first_period, strlen(d->first_period), &period))
         return reject(v, "invalid_period", "data.first_period", "first_period must be YYYY-MM");
-    char amount[24], first[16];
-    snprintf(amount, sizeof amount, "%" PRId64, d->monthly_amount_fen);
-    snprintf(first, sizeof first, "%d", period);
-    const char *values[] = {d->id_number, d->scheme, ev->region, amount, first};
-    /* 待遇核定 again (a recalculation) replaces the amount and keeps the status. */
-    return db_pipeline_send(service_db(svc), "benefit_start",
-                            "WITH " DEATH_STATE ","
-                            " up AS (INSERT INTO benefits (id_number, scheme, region,"
-                            " monthly_amount_fen, first_period)"
-                            " SELECT $1::char(18), $2, $3::char(12), $4::bigint, $5::int"
-                            " FROM st WHERE NOT dead"
-                            " ON CONFLICT (id_number, scheme) DO UPDATE SET"
-                            " monthly_amount_fen = EXCLUDED.monthly_amount_fen,"
-                            " first_period = EXCLUDED.first_period, region = EXCLUDED.region"
-                            " RETURNING 1)"
-                            " SELECT CASE WHEN dead THEN 'person_deceased' END FROM st",
-                            5, values, NULL, NULL);
+    return 0;
 }
 
 static int
-s_death_reported(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *msg, verdict_t *v)
+s_benefit_started(service_t *svc, Hrss__Event *const *events, ProtobufCMessage *const *data,
+                  size_t n)
 {
+    enum { ID, SCHEME, REGION, AMOUNT, FIRST, NCOLS };
+    pgarray_t cols[NCOLS];
+    pgarray_init_all(cols, NCOLS);
+    for (size_t k = 0; k < n; k++) {
+        const Hrss__BenefitStarted *d = (const Hrss__BenefitStarted *) data[k];
+        int period = 0;
+        period_parse(d->first_period, strlen(d->first_period), &period);   /* checked */
+        pgarray_add_text(&cols[ID], d->id_number);
+        pgarray_add_text(&cols[SCHEME], d->scheme);
+        pgarray_add_text(&cols[REGION], events[k]->region);
+        pgarray_add_int64(&cols[AMOUNT], d->monthly_amount_fen);
+        pgarray_add_int64(&cols[FIRST], period);
+    }
+    /* 待遇核定 again (a recalculation) replaces the amount and keeps the status. */
+    return service_send_run(svc, "benefit_start",
+                          "WITH u AS (SELECT * FROM unnest($1::char(18)[], $2::text[],"
+                          " $3::char(12)[], $4::bigint[], $5::int[]) WITH ORDINALITY"
+                          " AS u(id, scheme, region, amount, first, ord)),"
+                          " " DEATH_STATE ","
+                          " up AS (INSERT INTO benefits (id_number, scheme, region,"
+                          " monthly_amount_fen, first_period)"
+                          " SELECT id, scheme, region, amount, first FROM st WHERE NOT dead"
+                          " ON CONFLICT (id_number, scheme) DO UPDATE SET"
+                          " monthly_amount_fen = EXCLUDED.monthly_amount_fen,"
+                          " first_period = EXCLUDED.first_period, region = EXCLUDED.region"
+                          " RETURNING 1)"
+                          " SELECT CASE WHEN dead THEN 'person_deceased' END FROM st ORDER BY ord",
+                          cols, NCOLS);
+}
+
+static int
+s_death_check(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *msg, verdict_t *v)
+{
+    (void) svc;
     const Hrss__DeathReported *d = (const Hrss__DeathReported *) msg;
     int64_t died;
     if (date_parse(d->died_on, strlen(d->died_on), &died))
         return reject(v, "invalid_date", "data.died_on", "died_on must be a date");
     if (died > cst_days_of_instant(ev->occurred_at_us))
         return reject(v, "invalid_date", "data.died_on", "died_on lies after the report");
+    return 0;
+}
+
+/* A death goes alone (no key): it touches several tables and derives an event. */
+static int
+s_death_reported(service_t *svc, Hrss__Event *const *events, ProtobufCMessage *const *data,
+                 size_t n)
+{
+    (void) n;
+    const Hrss__Event *ev = events[0];
+    const Hrss__DeathReported *d = (const Hrss__DeathReported *) data[0];
+    int64_t died = 0;
+    date_parse(d->died_on, strlen(d->died_on), &died);   /* checked */
     char at[24], from[16];
     snprintf(at, sizeof at, "%" PRId64, ev->occurred_at_us);
     /* Benefits stop from the month after the death; months already paid
@@ -106,11 +154,11 @@ s_death_reported(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *
 
 static int
 s_death_result(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *msg,
-               const PGresult *res, verdict_t *v)
+               const PGresult *res, int row, verdict_t *v)
 {
     (void) v;
     const Hrss__DeathReported *d = (const Hrss__DeathReported *) msg;
-    if (PQntuples(res) != 1 || db_get_int64(res, 0, 1) == 0)
+    if (db_get_int64(res, row, 1) == 0)
         return 0;   /* not the first report: nothing more to stop */
     int64_t died;
     date_parse(d->died_on, strlen(d->died_on), &died);
@@ -119,16 +167,19 @@ s_death_result(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *ms
     out.id_number = d->id_number;
     out.died_on = d->died_on;
     out.suspended_from = format_period(period_add(period_of_days(died), 1), from_text);
-    out.benefits_suspended = db_get_int64(res, 0, 2);
+    out.benefits_suspended = db_get_int64(res, row, 2);
     return service_emit(svc, ev, "insurance.person_deceased", ev->region, ev->occurred_at_us,
                         &out.base);
 }
 
 const event_handler_t insurance_event_handlers[] = {
-    {"insurance.enrolled", NULL, s_enrolled, s_verdict},
-    {"insurance.benefit_started", NULL, s_benefit_started, s_verdict},
-    {"insurance.death_reported", NULL, s_death_reported, s_death_result},
-    {NULL, NULL, NULL, NULL}};
+    {.type = "insurance.enrolled", .send = s_enrolled, .key = service_person_key,
+     .result = s_verdict},
+    {.type = "insurance.benefit_started", .check = s_benefit_check, .send = s_benefit_started,
+     .key = service_person_key, .result = s_verdict},
+    {.type = "insurance.death_reported", .check = s_death_check, .send = s_death_reported,
+     .result = s_death_result},
+    {NULL, NULL, NULL, NULL, NULL, NULL}};
 
 /* ---- person view ------------------------------------------------------------ */
 

@@ -122,6 +122,17 @@ def wait_ready(timeout=30.0):
     wait_until(lambda: request("GET", "/readyz").status == 200, timeout, 0.2, "readyz")
 
 
+def metric(series, text=None):
+    """The value of one series of GET /metrics (`text`: an answer already
+    read), 0 when absent."""
+    if text is None:
+        text = request("GET", "/metrics").body.decode()
+    for line in text.splitlines():
+        if line.startswith(series + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
 # ---- identifiers -------------------------------------------------------------
 
 _ID_WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]

@@ -205,6 +205,38 @@ class EventsTest(unittest.TestCase):
         self.assertEqual([r["status"] for r in results],
                          ["accepted", "accepted", "rejected", "accepted"])
 
+    def test_one_batch_touching_a_person_several_times(self):
+        """Events of one type about distinct persons go to the database as one
+        statement (a run); a person met again starts a new run, so each event
+        still sees the ones before it."""
+        a, b, c = person(), person(), person()
+        job = {"kind": "urban_new", "location": "in_county",
+               "employer_credit_code": h.credit_code(7), "employer_name": "凤凰建工",
+               "started_on": "2023-03-11"}
+        renamed = registered(a)
+        renamed["data"]["name"] = "李五"
+        careful = 'hrss_service_careful_batches_total{service="employment"}'
+        careful_before = h.metric(careful)
+        events = [registered(a), registered(b), renamed,
+                  h.event("employment.employed", VILLAGE, AT, dict(job, id_number=b)),
+                  h.event("employment.employed", VILLAGE, AT, dict(job, id_number=c)),
+                  registered(c),
+                  h.event("employment.employed", VILLAGE, AT, dict(job, id_number=c)),
+                  h.event("employment.unemployment_registered", VILLAGE, AT,
+                          {"id_number": a, "registered_on": "2023-03-12"})]
+        results = h.post_events(self.county, events)
+        self.assertEqual([r["status"] for r in results],
+                         ["accepted", "accepted", "accepted", "accepted", "rejected",
+                          "accepted", "accepted", "accepted"], results)
+        self.assertEqual(results[4]["error"]["code"], "unknown_person")
+        # applied in runs, not by the slow path that takes events one by one
+        self.assertEqual(h.metric(careful), careful_before)
+        labor = {idn: h.request("GET", "/v1/persons/" + idn, self.county).json()
+                 ["employment"]["labor"] for idn in (a, b, c)}
+        self.assertEqual((labor[a]["name"], labor[a]["status"]), ("李五", "unemployed"))
+        self.assertEqual(labor[b]["status"], "employed")
+        self.assertEqual(labor[c]["status"], "employed")
+
     def test_township_token_scope(self):
         inside = registered(person(), region="433123101005")
         outside = registered(person(), region="433123104001")

@@ -51,14 +51,8 @@ class MetricsTest(unittest.TestCase):
     def test_metrics_count_what_happened(self):
         h.wait_ready()
 
-        def sample(text, series):
-            for line in text.splitlines():
-                if line.startswith(series + " "):
-                    return float(line.split()[-1])
-            return 0.0
-
         series = 'hrss_events_total{type="employment.person_registered",outcome="accepted"}'
-        before = sample(h.request("GET", "/metrics").body.decode(), series)
+        before = h.metric(series)
         county = h.make_token("county", "433123")
         events = [h.event("employment.person_registered", "433123101001",
                           "2024-02-01T10:00:00+08:00",
@@ -69,15 +63,16 @@ class MetricsTest(unittest.TestCase):
         self.assertEqual(r.status, 200)
         self.assertTrue(r.headers["Content-Type"].startswith("text/plain"))
         text = r.body.decode()
-        self.assertEqual(sample(text, series) - before, 7)
-        self.assertGreater(sample(text, 'hrss_http_requests_total{route="/v1/events",'
-                                        'status="200"}'), 0)
+        self.assertEqual(h.metric(series, text) - before, 7)
+        self.assertGreater(h.metric('hrss_http_requests_total{route="/v1/events",'
+                                          'status="200"}', text), 0)
         self.assertIn('hrss_http_request_duration_seconds_bucket{route="/v1/events",le="+Inf"}',
                       text)
         self.assertIn('hrss_service_rtt_seconds_count{service="employment"}', text)
         self.assertIn('hrss_feed_lag_events{consumer="reporting",source="employment"}', text)
-        self.assertEqual(sample(text, 'hrss_service_up{service="insurance"}'), 1)
-        self.assertGreater(sample(text, 'hrss_outbox_head{service="employment"}'), 0)
+        self.assertEqual(h.metric('hrss_service_up{service="insurance"}', text), 1)
+        self.assertGreater(h.metric('hrss_outbox_head{service="employment"}', text), 0)
+        self.assertIn('hrss_service_careful_batches_total{service="employment"}', text)
         # no token, no id number in the exposition
         self.assertNotIn(events[0]["data"]["id_number"], text)
 
