@@ -361,7 +361,19 @@ cluster_ensure() {
         else
             pg_run "$PG_BIN/pg_ctl" -D "$PG_DATA" -s reload </dev/null >>"$PG_LOG" 2>&1 ||
                 die "could not reload PostgreSQL's settings"
-            log "PostgreSQL already running (socket $PG_SOCK, port $PG_PORT): reusing it"
+            # settings of the file that only a restart applies (shared_buffers, ...)
+            local pending
+            pending=$(pg_run "$PG_BIN/psql" -X -A -t -h "$PG_SOCK" -p "$PG_PORT" -U "$PG_SUPERUSER" \
+                -d postgres -c "SELECT string_agg(name, ', ') FROM (SELECT DISTINCT ON (name) name,
+                    applied FROM pg_file_settings ORDER BY name, seqno DESC) s WHERE NOT applied" \
+                </dev/null 2>>"$PG_LOG") || pending=""
+            if [[ -n $pending ]]; then
+                log "PostgreSQL settings changed that need a restart ($pending): restarting it"
+                pg_stop
+                pg_start
+            else
+                log "PostgreSQL already running (socket $PG_SOCK, port $PG_PORT): reusing it"
+            fi
         fi
     else
         pg_start
