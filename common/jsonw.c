@@ -259,6 +259,27 @@ jsonw_int(jsonw_t *self, int64_t v)
 }
 
 int
+jsonw_decimal(jsonw_t *self, int64_t units, int scale)
+{
+    if (scale < 1 || scale > 9 || units == INT64_MIN || s_value(self, 32))
+        return -1;
+    int64_t pow10 = 1;
+    for (int i = 0; i < scale; i++)
+        pow10 *= 10;
+    uint64_t magnitude = (uint64_t) (units < 0 ? -units : units);
+    uint64_t frac = magnitude % (uint64_t) pow10;
+    int digits = scale;
+    while (digits > 1 && frac % 10 == 0) {   /* 0.5000 -> 0.5, 1.0000 -> 1.0 */
+        frac /= 10;
+        digits--;
+    }
+    self->len += (size_t) snprintf(self->buf + self->len, 32, "%s%" PRIu64 ".%0*" PRIu64,
+                                   units < 0 ? "-" : "", magnitude / (uint64_t) pow10, digits,
+                                   frac);
+    return 0;
+}
+
+int
 jsonw_bool(jsonw_t *self, bool v)
 {
     if (s_value(self, 5))

@@ -51,6 +51,9 @@ int jsonw_key(jsonw_t *self, const char *key);
 int jsonw_string(jsonw_t *self, const char *s);
 int jsonw_stringn(jsonw_t *self, const char *s, size_t len);
 int jsonw_int(jsonw_t *self, int64_t v);
+/* The number units / 10^scale (scale 1..9) in decimal, trailing zeros of
+ * the fraction dropped but one: 11775, 4 -> 1.1775; 5000, 4 -> 0.5. */
+int jsonw_decimal(jsonw_t *self, int64_t units, int scale);
 int jsonw_bool(jsonw_t *self, bool v);
 int jsonw_null(jsonw_t *self);
 

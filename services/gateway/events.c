@@ -5,17 +5,36 @@
 
 #include "event_codec.h"
 #include "gateway.h"
+#include "jsonw.h"
 
 #define EVENTS_MAX 1000
 
+/* The answer for one event. Strings are owned (copied from the codec's
+ * error or the service's reply, which do not outlive the request); `status`
+ * is one of the outcome names. */
+typedef struct {
+    char *id;                           /* NULL: the event had no string id */
+    const char *status;
+    char *code, *field, *message;       /* rejections and retries only */
+} event_answer_t;
+
 typedef struct {
     size_t n;
-    json_t *results;                    /* one object per event, in order */
+    event_answer_t *answers;            /* one per event, in order */
     Hrss__Event *events;                /* decoded events (valid ones) */
     size_t *positions[SERVICE_COUNT];   /* part -> original indices */
     size_t counts[SERVICE_COUNT];
     bool sending;                       /* parts still being sent */
 } events_work_t;
+
+static void
+s_answer_clear(event_answer_t *a)
+{
+    free(a->code);
+    free(a->field);
+    free(a->message);
+    a->code = a->field = a->message = NULL;
+}
 
 static void
 s_work_free(void *p)
@@ -26,33 +45,81 @@ s_work_free(void *p)
     free(w->events);
     for (int s = 0; s < SERVICE_COUNT; s++)
         free(w->positions[s]);
-    json_decref(w->results);
+    for (size_t i = 0; w->answers && i < w->n; i++) {
+        s_answer_clear(&w->answers[i]);
+        free(w->answers[i].id);
+    }
+    free(w->answers);
     free(w);
 }
 
-static json_t *
-s_result(json_t *id, const char *status, const char *code, const char *field, const char *message)
+static char *
+s_dup(const char *s)
 {
-    json_t *r = json_pack("{s:O, s:s}", "id", id ? id : json_null(), "status", status);
-    if (code)
-        json_object_set_new(r, "error",
-                            json_pack("{s:s, s:s, s:s}", "code", code, "field", field ? field : "",
-                                      "message", message ? message : code));
-    return r;
+    return s ? strdup(s) : NULL;
 }
 
+/* Sets the answer of one event; an error's message defaults to its code. */
+static void
+s_answer(event_answer_t *a, const char *status, const char *code, const char *field,
+         const char *message)
+{
+    s_answer_clear(a);
+    a->status = status;
+    if (code) {
+        a->code = s_dup(code);
+        a->field = s_dup(field ? field : "");
+        a->message = s_dup(message ? message : code);
+    }
+}
+
+/* {"results":[{"id":..,"status":..,"error":{"code":..,"field":..,"message":..}},..]},
+ * written straight out: a tree of objects per event only to dump it would
+ * cost more than the rest of the gateway's work on the event. */
 static void
 s_finish(http_req_t *req)
 {
     events_work_t *w = req->work;
     if (w->sending || req->outstanding > 0)
         return;
+    jsonw_t out;
+    jsonw_init(&out, 64 + w->n * 64);
+    jsonw_object_open(&out);
+    jsonw_key(&out, "results");
+    jsonw_array_open(&out);
     for (size_t i = 0; i < w->n; i++) {
-        json_t *status = json_object_get(json_array_get(w->results, i), "status");
+        const event_answer_t *a = &w->answers[i];
         metrics_event(req->gw->metrics, w->events[i].type ? w->events[i].type : "invalid",
-                      json_string_value(status));
+                      a->status);
+        jsonw_object_open(&out);
+        jsonw_key(&out, "id");
+        if (a->id)
+            jsonw_string(&out, a->id);
+        else
+            jsonw_null(&out);
+        jsonw_key(&out, "status");
+        jsonw_string(&out, a->status);
+        if (a->code) {
+            jsonw_key(&out, "error");
+            jsonw_object_open(&out);
+            jsonw_key(&out, "code");
+            jsonw_string(&out, a->code);
+            jsonw_key(&out, "field");
+            jsonw_string(&out, a->field ? a->field : "");
+            jsonw_key(&out, "message");
+            jsonw_string(&out, a->message ? a->message : a->code);
+            jsonw_object_close(&out);
+        }
+        jsonw_object_close(&out);
     }
-    http_respond_json(req, 200, json_pack("{s:O}", "results", w->results));
+    jsonw_array_close(&out);
+    jsonw_object_close(&out);
+    size_t len;
+    char *text = jsonw_finish(&out, &len);
+    if (!text)
+        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
+    else
+        http_respond(req, 200, "application/json", text, len);
 }
 
 static const char *const s_outcomes[] = {"accepted", "duplicate", "rejected", "retry"};
@@ -66,18 +133,15 @@ s_on_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *reply)
         reply && reply->body_case == HRSS__REPLY__BODY_RESULTS ? reply->results : NULL;
     bool complete = rs && rs->n_results == w->counts[part];
     for (size_t k = 0; k < w->counts[part]; k++) {
-        size_t i = w->positions[part][k];
-        json_t *id = json_object_get(json_array_get(w->results, i), "id");
-        json_t *r;
+        event_answer_t *a = &w->answers[w->positions[part][k]];
         if (!complete) {
-            r = s_result(id, "retry", "unavailable", NULL,
-                         "the owning service did not answer in time; resend the event");
+            s_answer(a, "retry", "unavailable", NULL,
+                     "the owning service did not answer in time; resend the event");
         } else {
             const Hrss__EventResult *er = rs->results[k];
-            const char *status = (unsigned) er->status < 4 ? s_outcomes[er->status] : "retry";
-            r = s_result(id, status, er->code, er->field, er->message);
+            s_answer(a, (unsigned) er->status < 4 ? s_outcomes[er->status] : "retry", er->code,
+                     er->field, er->message);
         }
-        json_array_set_new(w->results, i, r);
     }
     s_finish(req);
 }
@@ -108,11 +172,11 @@ events_post(gateway_t *gw, http_req_t *req)
         return;
     }
     w->n = n;
-    w->results = json_array();
+    w->answers = calloc(n, sizeof *w->answers);
     w->events = calloc(n, sizeof *w->events);
     for (int s = 0; s < SERVICE_COUNT; s++)
         w->positions[s] = calloc(n, sizeof(size_t));
-    if (!w->results || !w->events || !w->positions[SERVICE_COUNT - 1]) {
+    if (!w->answers || !w->events || !w->positions[SERVICE_COUNT - 1]) {
         json_decref(body);
         http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
         return;
@@ -123,29 +187,27 @@ events_post(gateway_t *gw, http_req_t *req)
     for (size_t i = 0; i < n; i++) {
         json_t *event = json_array_get(events, i);
         json_t *id = json_is_object(event) ? json_object_get(event, "id") : NULL;
-        if (id && !json_is_string(id))
-            id = NULL;
+        event_answer_t *a = &w->answers[i];
+        a->id = json_is_string(id) ? strdup(json_string_value(id)) : NULL;
         codec_error_t err;
         const event_type_t *type;
         hrss__event__init(&w->events[i]);
-        json_t *result;
         if (event_decode(event, req->who.region, gateway_regions(gw), &w->events[i], &type,
                          &err)) {
-            result = s_result(id, "rejected", err.code, err.field, err.message);
+            s_answer(a, "rejected", err.code, err.field, err.message);
             if (strcmp(err.code, "out_of_scope") == 0 && outside++ == 0)
                 snprintf(first_outside, sizeof first_outside, "%.12s",
                          json_string_value(json_object_get(event, "region")));
         } else if (req->who.role == ROLE_PROVINCE &&
                    strcmp(type->type, "insurance.suspicious_record_received") != 0) {
             /* the province pushes suspicious records only (CONTRACT.md, Roles) */
-            result = s_result(id, "rejected", "forbidden_type", "type",
-                              "a province token may push insurance.suspicious_record_received only");
+            s_answer(a, "rejected", "forbidden_type", "type",
+                     "a province token may push insurance.suspicious_record_received only");
             event_clear(&w->events[i]);
         } else {
-            result = s_result(id, "retry", "unavailable", NULL, "not yet answered");
+            a->status = "retry";   /* until its part's answer (every part gets one) */
             w->positions[type->owner][w->counts[type->owner]++] = i;
         }
-        json_array_append_new(w->results, result);
     }
     json_decref(body);
     if (outside)

@@ -1,11 +1,11 @@
 /* hrss-gateway: HTTP/JSON in front of the services.
  *
- * Threads: libmicrohttpd's threads read requests, suspend each connection
- * and queue the request to the main thread, which alone owns the ZeroMQ
- * sockets and the database connection. The main thread authenticates, routes,
- * converts JSON to protobuf, asks the services, and when every answer is in
- * (or its deadline has passed) stores the response and resumes the
- * connection. */
+ * One thread, one loop: it polls libmicrohttpd's epoll descriptor, the
+ * ZeroMQ sockets to the services and owns the database connection. A
+ * complete request is authenticated, routed and converted from JSON to
+ * protobuf at once; when it needs a service its connection is suspended
+ * until every answer is in (or its deadline has passed), then the response
+ * is stored and the connection resumed. */
 #ifndef HRSS_GATEWAY_H
 #define HRSS_GATEWAY_H
 
@@ -36,12 +36,7 @@ typedef struct gateway_t {
     db_t *db;
     bool migrated;
     struct MHD_Daemon *mhd;
-    /* HTTP threads -> main thread */
-    pthread_mutex_t queue_lock;
-    struct http_req_t *queue_head, *queue_tail;
-    int queue_fd;                          /* eventfd */
-    volatile int stopping;                 /* new requests get 503 */
-    /* main thread only */
+    bool stopping;                         /* new requests get 503 */
     void *sockets[SERVICE_COUNT];          /* DEALER to each service */
     curve_t *curve;                        /* CURVE keys for those (HRSS_CURVE) */
     pending_t *pending_head, *pending_tail;
@@ -65,7 +60,7 @@ typedef struct http_req_t http_req_t;
 struct http_req_t {
     struct MHD_Connection *conn;
     gateway_t *gw;
-    /* read by the HTTP thread, immutable once queued */
+    /* read from the connection, immutable once routed */
     char method[8];
     char *url;
     char *authorization;
@@ -77,7 +72,6 @@ struct http_req_t {
     } args[QUERY_ARGS_MAX];
     int nargs;
     bool too_many_args;
-    /* main thread */
     int64_t started_ms;
     int64_t started_us;
     const char *route;          /* the route's pattern, for the access log */
@@ -86,22 +80,26 @@ struct http_req_t {
     void *work;                 /* the route's state while services answer */
     void (*work_free)(void *work);
     int outstanding;            /* service requests not yet answered */
-    /* response, handed back to the HTTP thread */
+    /* response */
     int status;
     char *response;
     size_t response_len;
     const char *content_type;
     int retry_after;            /* seconds, for 429/503; 0: none */
-    bool queued, answered;
-    http_req_t *next;           /* job queue */
+    bool queued;                /* routed */
+    bool answered;
+    bool suspended;             /* waiting for a service */
 };
 
 /* ---- http.c: libmicrohttpd glue ------------------------------------------------ */
 int http_start(gateway_t *gw, const char *addr, int port);
 void http_stop(gateway_t *gw);
-/* The queue from HTTP threads to the main thread; its fd is polled. */
-int http_queue_fd(gateway_t *gw);
-http_req_t *http_queue_pop(gateway_t *gw);
+/* The descriptor the loop polls for HTTP work, and the longest it may wait
+ * (at most `cap` ms) before http_run is due anyway (connection timeouts). */
+int http_pollfd(gateway_t *gw);
+int64_t http_timeout_ms(gateway_t *gw, int64_t cap);
+/* Accepts, reads, routes and writes whatever is ready; never blocks. */
+void http_run(gateway_t *gw);
 /* Stores the response and resumes the connection; takes `body`. */
 void http_respond(http_req_t *req, int status, const char *content_type, char *body, size_t len);
 void http_respond_json(http_req_t *req, int status, json_t *body);   /* steals body */
@@ -155,7 +153,7 @@ void metrics_request(metrics_t *m, const char *route, int status, int64_t us);
 void metrics_event(metrics_t *m, const char *type, const char *outcome);
 void metrics_rtt(metrics_t *m, service_id_t service, int64_t us);
 void metrics_timeout(metrics_t *m, service_id_t service);
-void metrics_early_refusal(void);   /* any thread */
+void metrics_early_refusal(void);
 /* The text of GET /metrics (malloc'd); `pongs` may hold NULLs. */
 char *metrics_render(metrics_t *m, const Hrss__Pong *const pongs[SERVICE_COUNT], size_t *len);
 

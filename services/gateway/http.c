@@ -1,11 +1,14 @@
-/* libmicrohttpd glue: read the request in an HTTP thread, suspend, queue it
- * to the main thread, resume when the main thread has answered. */
+/* libmicrohttpd glue. libmicrohttpd runs inside the gateway's one loop
+ * (external polling on its epoll descriptor): a complete request is routed at
+ * once; when its answer has to wait for a service the connection is
+ * suspended, and resumed when the answer is stored. No thread hands a
+ * request to another, so a request costs no wake-up of a second thread. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -13,7 +16,6 @@
 #include "log.h"
 #include "timeutil.h"
 
-#define HTTP_THREADS 2
 #define HTTP_DRAIN_MS 3000      /* at shutdown, for answers still on their way out */
 #define URL_MAX 2048
 
@@ -82,7 +84,7 @@ s_queue_response(struct MHD_Connection *conn, http_req_t *req)
     return rc;
 }
 
-/* A response decided in the HTTP thread itself (413, 503 while stopping). */
+/* A response decided before the request is routed (413, 503 while stopping). */
 static enum MHD_Result
 s_answer_now(struct MHD_Connection *conn, http_req_t *req, int status, const char *type,
              const char *title, const char *detail)
@@ -168,19 +170,16 @@ s_access(void *cls, struct MHD_Connection *conn, const char *url, const char *me
     if (req->response)
         return s_queue_response(conn, req);
     if (req->queued)
-        return MHD_YES;   /* spurious call while the main thread works */
+        return MHD_YES;   /* resumed before the answer was stored: cannot happen */
     req->queued = true;
+    req->started_ms = monotonic_ms();
+    req->started_us = monotonic_us();
+    routes_dispatch(gw, req);
+    if (req->answered)
+        return s_queue_response(conn, req);
+    /* the answer waits for a service: off the loop's list until it is stored */
+    req->suspended = true;
     MHD_suspend_connection(conn);
-    pthread_mutex_lock(&gw->queue_lock);
-    if (gw->queue_tail)
-        gw->queue_tail->next = req;
-    else
-        gw->queue_head = req;
-    gw->queue_tail = req;
-    pthread_mutex_unlock(&gw->queue_lock);
-    uint64_t one = 1;
-    if (write(gw->queue_fd, &one, sizeof one) < 0 && errno != EAGAIN)
-        return MHD_NO;
     return MHD_YES;
 }
 
@@ -212,23 +211,43 @@ http_start(gateway_t *gw, const char *addr, int port)
     unsigned timeout_s = s_setting("HRSS_HTTP_TIMEOUT_S", 30, 3600);
     unsigned connections = s_setting("HRSS_HTTP_CONNECTIONS", 1024, 65536);
     unsigned per_ip = s_setting("HRSS_HTTP_PER_IP", 64, 65536);
-    gw->queue_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (gw->queue_fd < 0 || pthread_mutex_init(&gw->queue_lock, NULL))
-        return -1;
     struct sockaddr_in sin = {0};
     sin.sin_family = AF_INET;
     sin.sin_port = htons((uint16_t) port);
     if (inet_pton(AF_INET, addr, &sin.sin_addr) != 1)
         return -1;
+    /* no MHD thread: the gateway's loop polls MHD's epoll descriptor */
     gw->mhd = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-            MHD_USE_ERROR_LOG,
-        (uint16_t) port, NULL, NULL, s_access, gw, MHD_OPTION_SOCK_ADDR, &sin,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned) HTTP_THREADS, MHD_OPTION_CONNECTION_TIMEOUT,
-        timeout_s, MHD_OPTION_CONNECTION_LIMIT, connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-        per_ip, MHD_OPTION_NOTIFY_COMPLETED, s_completed, gw,
-        MHD_OPTION_END);
+        MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, (uint16_t) port, NULL,
+        NULL, s_access, gw, MHD_OPTION_SOCK_ADDR, &sin, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
+        MHD_OPTION_CONNECTION_LIMIT, connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
+        MHD_OPTION_NOTIFY_COMPLETED, s_completed, gw, MHD_OPTION_END);
     return gw->mhd ? 0 : -1;
+}
+
+int
+http_pollfd(gateway_t *gw)
+{
+    const union MHD_DaemonInfo *info =
+        gw->mhd ? MHD_get_daemon_info(gw->mhd, MHD_DAEMON_INFO_EPOLL_FD) : NULL;
+    return info ? info->epoll_fd : -1;
+}
+
+int64_t
+http_timeout_ms(gateway_t *gw, int64_t cap)
+{
+    int64_t ms = cap;
+    MHD_UNSIGNED_LONG_LONG mhd_ms;
+    if (gw->mhd && MHD_get_timeout(gw->mhd, &mhd_ms) == MHD_YES && (int64_t) mhd_ms < cap)
+        ms = (int64_t) mhd_ms;
+    return ms;
+}
+
+void
+http_run(gateway_t *gw)
+{
+    if (gw->mhd)
+        MHD_run(gw->mhd);
 }
 
 void
@@ -241,44 +260,19 @@ http_stop(gateway_t *gw)
         MHD_socket listener = MHD_quiesce_daemon(gw->mhd);
         int64_t deadline = monotonic_ms() + HTTP_DRAIN_MS;
         while (monotonic_ms() < deadline) {
-            http_req_t *req;
-            while ((req = http_queue_pop(gw)))
-                http_problem(req, 503, "shutting_down", "Service shutting down", NULL, NULL);
+            MHD_run(gw->mhd);
             const union MHD_DaemonInfo *info =
                 MHD_get_daemon_info(gw->mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
             if (!info || info->num_connections == 0)
                 break;
-            usleep(10 * 1000);   /* shutting down: nothing else to wait for */
+            struct pollfd pfd = {http_pollfd(gw), POLLIN, 0};
+            (void) poll(&pfd, 1, 10);
         }
         MHD_stop_daemon(gw->mhd);
         if (listener != MHD_INVALID_SOCKET)
             close(listener);
     }
     gw->mhd = NULL;
-    if (gw->queue_fd >= 0)
-        close(gw->queue_fd);
-    gw->queue_fd = -1;
-}
-
-int
-http_queue_fd(gateway_t *gw)
-{
-    return gw->queue_fd;
-}
-
-http_req_t *
-http_queue_pop(gateway_t *gw)
-{
-    pthread_mutex_lock(&gw->queue_lock);
-    http_req_t *req = gw->queue_head;
-    if (req) {
-        gw->queue_head = req->next;
-        if (!gw->queue_head)
-            gw->queue_tail = NULL;
-        req->next = NULL;
-    }
-    pthread_mutex_unlock(&gw->queue_lock);
-    return req;
 }
 
 void
@@ -301,8 +295,10 @@ http_respond(http_req_t *req, int status, const char *content_type, char *body, 
              (long long) (us / 1000), req->who.name[0] ? req->who.name : "-");
     if (req->gw && req->queued)
         metrics_request(req->gw->metrics, req->route, status, us);
-    if (req->queued)
+    if (req->suspended) {
+        req->suspended = false;
         MHD_resume_connection(req->conn);
+    }
 }
 
 void
@@ -333,14 +329,14 @@ http_problem(http_req_t *req, int status, const char *type, const char *title,
         json_decref(errors);
     if (status == 429 || status == 503)
         req->retry_after = req->retry_after ? req->retry_after : 1;
-    /* every refusal of who or where is audited (main thread: it owns the db) */
+    /* every refusal of who or where is audited */
     if ((status == 401 || status == 403) && req->queued && req->gw)
         audit_record(req->gw, req, type, req->audit_region, status, detail ? detail : title);
     if (req->queued || !req->conn) {
         http_respond_json(req, status, p);
         return;
     }
-    /* answered from the HTTP thread: store without resuming */
+    /* refused before routing: stored, without an access-log line */
     char *text = p ? json_dumps(p, JSON_COMPACT) : NULL;
     json_decref(p);
     req->status = status;

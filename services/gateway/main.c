@@ -47,25 +47,6 @@ s_tick(gateway_t *gw)
     }
 }
 
-static void
-s_drain_queue(gateway_t *gw)
-{
-    uint64_t count;
-    if (read(http_queue_fd(gw), &count, sizeof count) < 0 && errno != EAGAIN)
-        log_warn("queue read: %s", strerror(errno));
-    http_req_t *req;
-    while ((req = http_queue_pop(gw))) {
-        req->started_ms = monotonic_ms();
-        req->started_us = monotonic_us();
-        if (s_stop) {
-            http_problem(req, 503, "shutting_down", "Service shutting down",
-                         "the gateway is stopping; retry shortly", NULL);
-            continue;
-        }
-        routes_dispatch(gw, req);
-    }
-}
-
 static int
 s_loop(gateway_t *gw)
 {
@@ -74,7 +55,7 @@ s_loop(gateway_t *gw)
     for (;;) {
         int64_t now = monotonic_ms();
         if (s_stop && !drain_until) {
-            gw->stopping = 1;
+            gw->stopping = true;
             drain_until = now + DRAIN_MS;
             log_info("stopping: finishing requests in flight");
         }
@@ -84,18 +65,18 @@ s_loop(gateway_t *gw)
             s_tick(gw);
             next_tick = now + TICK_MS;
         }
-        int64_t timeout = upstream_expire(gw, now, next_tick - now);
+        int64_t timeout = http_timeout_ms(gw, upstream_expire(gw, now, next_tick - now));
         int n = upstream_pollitems(gw, items, SERVICE_COUNT);
-        items[n++] = (zmq_pollitem_t){NULL, http_queue_fd(gw), ZMQ_POLLIN, 0};
+        items[n++] = (zmq_pollitem_t){NULL, http_pollfd(gw), ZMQ_POLLIN, 0};
         if (zmq_poll(items, n, (long) (timeout > 0 ? timeout : 0)) < 0) {
             if (errno == EINTR)
                 continue;
             log_error("zmq_poll: %s", zmq_strerror(errno));
             return -1;
         }
-        if (items[n - 1].revents & ZMQ_POLLIN)
-            s_drain_queue(gw);
+        /* answers first: the connections they resume are written below */
         upstream_on_readable(gw, items, n - 1);
+        http_run(gw);
     }
 }
 
@@ -110,7 +91,6 @@ main(void)
     signal(SIGPIPE, SIG_IGN);
 
     gateway_t gw = {0};
-    gw.queue_fd = -1;
     void *ctx = NULL;
     int rc = 1, ok;
     const char *addr = config_str("HRSS_HTTP_ADDR", "127.0.0.1");
@@ -144,14 +124,9 @@ main(void)
     log_info("listening on http://%s:%ld", addr, port);
     rc = s_loop(&gw) ? 1 : 0;
 out:
-    gw.stopping = 1;
-    /* answer whatever is still queued or waiting so that every suspended
+    gw.stopping = true;
+    /* answer whatever still waits for a service, so that every suspended
      * connection is resumed before libmicrohttpd stops */
-    if (gw.mhd) {
-        http_req_t *req;
-        while ((req = http_queue_pop(&gw)))
-            http_problem(req, 503, "shutting_down", "Service shutting down", NULL, NULL);
-    }
     upstream_close(&gw);
     http_stop(&gw);
     curve_destroy(&gw.curve);   /* after the sockets, before the context */

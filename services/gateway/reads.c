@@ -8,6 +8,7 @@
 
 #include "event_codec.h"
 #include "gateway.h"
+#include "jsonw.h"
 #include "indicators.h"
 #include "timeutil.h"
 #include "validate.h"
@@ -166,16 +167,17 @@ typedef struct {
 } indicators_work_t;
 
 static void
-s_add_target(json_t *row, const Hrss__IndicatorValue *v)
+s_add_target(jsonw_t *out, const Hrss__IndicatorValue *v)
 {
     if (!v->has_target)
         return;
-    json_object_set_new(row, "target", json_integer(v->target));
-    if (v->target > 0)
+    jsonw_key(out, "target");
+    jsonw_int(out, v->target);
+    if (v->target > 0) {
         /* a fraction; four decimals are enough for 117.75% */
-        json_object_set_new(row, "completion",
-                            json_real((double) ((v->value * 10000 + v->target / 2) / v->target) /
-                                      10000.0));
+        jsonw_key(out, "completion");
+        jsonw_decimal(out, (v->value * 10000 + v->target / 2) / v->target, 4);
+    }
 }
 
 static void
@@ -204,41 +206,66 @@ s_indicators_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *
         return;
     }
     const Hrss__IndicatorReply *r = reply->indicators;
-    json_t *rows = json_array();
+    bool series = w->view && strcmp(w->view, "series") == 0;
+    jsonw_t out;
+    jsonw_init(&out, 256 + r->n_values * 128);
+    jsonw_object_open(&out);
+    jsonw_key(&out, "region");
+    jsonw_string(&out, r->region);
+    if (w->view) {
+        jsonw_key(&out, "code");
+        jsonw_string(&out, w->indicator->code);
+        jsonw_key(&out, "name");
+        jsonw_string(&out, w->indicator->name);
+        jsonw_key(&out, "unit");
+        jsonw_string(&out, w->indicator->unit);
+    }
+    if (series) {
+        jsonw_key(&out, "year");
+        jsonw_int(&out, w->year);
+    } else {
+        jsonw_key(&out, "period");
+        jsonw_string(&out, r->period);
+    }
+    jsonw_key(&out, w->view ? w->view : "indicators");
+    jsonw_array_open(&out);
     for (size_t i = 0; i < r->n_values; i++) {
         const Hrss__IndicatorValue *v = r->values[i];
-        const indicator_t *ind = indicator_find(v->code);
-        json_t *row;
-        if (w->view && strcmp(w->view, "series") == 0) {
-            row = json_pack("{s:s, s:I}", "period", v->period ? v->period : "", "value",
-                            (json_int_t) v->value);
+        jsonw_object_open(&out);
+        if (series) {
+            jsonw_key(&out, "period");
+            jsonw_string(&out, v->period ? v->period : "");
         } else if (w->view) {
             const char *name = v->region ? region_name(gateway_regions(gw), v->region) : NULL;
-            row = json_pack("{s:s, s:s?, s:I}", "region", v->region ? v->region : "", "name",
-                            name, "value", (json_int_t) v->value);
-            s_add_target(row, v);
+            jsonw_key(&out, "region");
+            jsonw_string(&out, v->region ? v->region : "");
+            if (name) {
+                jsonw_key(&out, "name");
+                jsonw_string(&out, name);
+            }
         } else {
-            row = json_pack("{s:s, s:s, s:s, s:I}", "code", v->code, "name",
-                            ind ? ind->name : v->code, "unit", ind ? ind->unit : "", "value",
-                            (json_int_t) v->value);
-            s_add_target(row, v);
+            const indicator_t *ind = indicator_find(v->code);
+            jsonw_key(&out, "code");
+            jsonw_string(&out, v->code);
+            jsonw_key(&out, "name");
+            jsonw_string(&out, ind ? ind->name : v->code);
+            jsonw_key(&out, "unit");
+            jsonw_string(&out, ind ? ind->unit : "");
         }
-        json_array_append_new(rows, row);
+        jsonw_key(&out, "value");
+        jsonw_int(&out, v->value);
+        if (!series)
+            s_add_target(&out, v);
+        jsonw_object_close(&out);
     }
-    json_t *out;
-    if (!w->view) {
-        out = json_pack("{s:s, s:s, s:o}", "region", r->region, "period", r->period,
-                        "indicators", rows);
-    } else {
-        out = json_pack("{s:s, s:s, s:s, s:s, s:o}", "region", r->region, "code",
-                        w->indicator->code, "name", w->indicator->name, "unit",
-                        w->indicator->unit, w->view, rows);
-        if (strcmp(w->view, "series") == 0)
-            json_object_set_new(out, "year", json_integer(w->year));
-        else
-            json_object_set_new(out, "period", json_string(r->period));
-    }
-    http_respond_json(req, 200, out);
+    jsonw_array_close(&out);
+    jsonw_object_close(&out);
+    size_t len;
+    char *text = jsonw_finish(&out, &len);
+    if (!text)
+        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
+    else
+        http_respond(req, 200, "application/json", text, len);
 }
 
 /* region parameter: short forms accepted, default the token's region. */

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,6 +141,47 @@ test_misuse_fails(void **state)
     jsonw_clear(&w);   /* a cleared writer clears again */
 }
 
+/* Decimals: exact text, and the same number as jansson reads back. */
+static void
+test_decimal(void **state)
+{
+    (void) state;
+    static const struct {
+        int64_t units;
+        int scale;
+        const char *text;
+    } cases[] = {{11775, 4, "1.1775"}, {5000, 4, "0.5"},  {6667, 4, "0.6667"},
+                 {10000, 4, "1.0"},    {0, 4, "0.0"},     {-12, 3, "-0.012"},
+                 {123456789, 2, "1234567.89"}, {7, 1, "0.7"}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        jsonw_t w;
+        jsonw_init(&w, 0);
+        jsonw_array_open(&w);
+        assert_int_equal(jsonw_decimal(&w, cases[i].units, cases[i].scale), 0);
+        jsonw_array_close(&w);
+        char *text = s_finish(&w);
+        assert_non_null(text);
+        char want[64];
+        snprintf(want, sizeof want, "[%s]", cases[i].text);
+        assert_string_equal(text, want);
+        json_t *back = json_loads(text, 0, NULL);
+        assert_non_null(back);
+        double v = json_number_value(json_array_get(back, 0)), expect = (double) cases[i].units;
+        for (int k = 0; k < cases[i].scale; k++)
+            expect /= 10;
+        double tolerance = 1e-12 * (expect < 0 ? -expect : expect) + 1e-15;
+        assert_true(v - expect <= tolerance && expect - v <= tolerance);
+        json_decref(back);
+        free(text);
+    }
+    jsonw_t w;
+    jsonw_init(&w, 0);
+    jsonw_array_open(&w);
+    assert_int_equal(jsonw_decimal(&w, 1, 0), -1);    /* scale out of range */
+    assert_int_equal(jsonw_decimal(&w, 1, 10), -1);
+    jsonw_clear(&w);
+}
+
 int
 main(void)
 {
@@ -147,6 +189,7 @@ main(void)
         cmocka_unit_test(test_same_text_as_jansson),
         cmocka_unit_test(test_invalid_utf8_refused_and_rewound),
         cmocka_unit_test(test_misuse_fails),
+        cmocka_unit_test(test_decimal),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
