@@ -116,7 +116,12 @@ auth_authenticate(gateway_t *gw, http_req_t *req, principal_t *who)
         return -1;
     }
     db_t *db = gateway_db(gw);
-    if (!gw->migrated || db_ensure(db) || s_cache_sync(gw)) {
+    bool ready = gw->migrated && db_ensure(db) == 0 && s_cache_sync(gw) == 0;
+    if (!ready && gw->migrated && !db_connected(db))
+        /* a connection the server closed (a restart of PostgreSQL) shows as
+         * broken only once used: once more, on a new one */
+        ready = db_ensure(db) == 0 && s_cache_sync(gw) == 0;
+    if (!ready) {
         s_unavailable(req);
         return -1;
     }
