@@ -66,7 +66,6 @@ struct service_t {
     arena_t *txn_arena;         /* rows derived in the open transaction */
     Hrss__Event **txn_rows;     /* outbox rows of the open transaction, in order */
     size_t txn_n, txn_cap;
-    bool appended;              /* the last commit wrote to the outbox */
     uint64_t last_seq;
     uint64_t version;           /* bumped at every commit that changed something */
     uint64_t changes;           /* events applied since the start */
@@ -104,10 +103,13 @@ service_version(const service_t *svc)
     return svc->version;
 }
 
+static void s_nudge(service_t *svc);
+
 void
 service_touch(service_t *svc)
 {
     svc->version++;
+    s_nudge(svc);
 }
 
 int
@@ -165,7 +167,6 @@ s_txn_flush(service_t *svc)
     if (outbox_append_all(svc->db, svc->txn_rows, svc->txn_n, &last))
         return -1;
     svc->txn_n = 0;
-    svc->appended = true;
     svc->last_seq = last;
     return 0;
 }
@@ -175,7 +176,6 @@ static void
 s_txn_discard(service_t *svc)
 {
     svc->txn_n = 0;
-    svc->appended = false;
     arena_reset(svc->txn_arena);
 }
 
@@ -638,15 +638,15 @@ s_apply_batch(service_t *svc, const Hrss__EventBatch *batch, Hrss__EventResult *
     return 0;
 }
 
+/* After every commit: its outbox may have grown, and its answers changed. */
 static void
 s_nudge(service_t *svc)
 {
-    if (!svc->appended)
-        return;
-    svc->appended = false;
     Hrss__Nudge nudge = HRSS__NUDGE__INIT;
     nudge.service = (char *) svc->def->name;
     nudge.head = svc->last_seq;
+    nudge.has_version = 1;
+    nudge.version = svc->version;
     /* PUB drops when a subscriber is slow; that is fine, the pull is the truth. */
     wire_send(svc->pub, &nudge.base, ZMQ_DONTWAIT);
 }

@@ -125,7 +125,8 @@ int service_emit(service_t *svc, const Hrss__Event *cause, const char *type, con
 
 /* A number that changes whenever the service commits a change (a batch of
  * events, a page of a feed, or whatever a handler reports with
- * service_touch): what was computed at one version is still true at it. */
+ * service_touch, after its commit): what was computed at one version is
+ * still true at it. Each change is also announced on the service's PUB. */
 uint64_t service_version(const service_t *svc);
 void service_touch(service_t *svc);
 

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <zmq.h>
 
+#include "answer_cache.h"
 #include "curve.h"
 #include "db.h"
 #include "event_types.h"
@@ -38,6 +39,9 @@ typedef struct gateway_t {
     struct MHD_Daemon *mhd;
     bool stopping;                         /* new requests get 503 */
     void *sockets[SERVICE_COUNT];          /* DEALER to each service */
+    void *reporting_nudges;                /* SUB to reporting's PUB: its answers changed */
+    answer_cache_t *answers;               /* reporting's answers, as response bodies */
+    uint64_t answers_generation;           /* moves on at each nudge and each second */
     curve_t *curve;                        /* CURVE keys for those (HRSS_CURVE) */
     pending_t *pending_head, *pending_tail;
     uint64_t next_corr;
@@ -123,12 +127,15 @@ void upstream_call(gateway_t *gw, service_id_t service, Hrss__Request *msg, int 
 /* Inside a callback: takes ownership of the reply it was given (free it with
  * protobuf_c_message_free_unpacked). */
 Hrss__Reply *upstream_keep(gateway_t *gw);
-/* zmq_poll items of the service sockets and their handling. */
+/* zmq_poll items of the service sockets (and of reporting's nudges) and
+ * their handling. */
 int upstream_pollitems(gateway_t *gw, zmq_pollitem_t *items, int max);
 void upstream_on_readable(gateway_t *gw, const zmq_pollitem_t *items, int n);
 /* Fails calls past their deadline; returns ms until the next deadline (or
  * `cap`). */
 int64_t upstream_expire(gateway_t *gw, int64_t now_ms, int64_t cap);
+/* Retires every cached answer (gw->answers). */
+void upstream_answers_changed(gateway_t *gw);
 int upstream_timeout_ms(void);
 
 /* ---- auth.c: who is asking -------------------------------------------------------- */
@@ -154,6 +161,7 @@ void metrics_event(metrics_t *m, const char *type, const char *outcome);
 void metrics_rtt(metrics_t *m, service_id_t service, int64_t us);
 void metrics_timeout(metrics_t *m, service_id_t service);
 void metrics_early_refusal(void);
+void metrics_answer(metrics_t *m, bool cached);
 /* The text of GET /metrics (malloc'd); `pongs` may hold NULLs. */
 char *metrics_render(metrics_t *m, const Hrss__Pong *const pongs[SERVICE_COUNT], size_t *len);
 

@@ -51,7 +51,7 @@ static int
 s_loop(gateway_t *gw)
 {
     int64_t next_tick = 0, drain_until = 0;
-    zmq_pollitem_t items[SERVICE_COUNT + 1];
+    zmq_pollitem_t items[SERVICE_COUNT + 2];
     for (;;) {
         int64_t now = monotonic_ms();
         if (s_stop && !drain_until) {
@@ -63,10 +63,11 @@ s_loop(gateway_t *gw)
             return 0;
         if (now >= next_tick) {
             s_tick(gw);
+            upstream_answers_changed(gw);   /* no cached answer is older than a tick */
             next_tick = now + TICK_MS;
         }
         int64_t timeout = http_timeout_ms(gw, upstream_expire(gw, now, next_tick - now));
-        int n = upstream_pollitems(gw, items, SERVICE_COUNT);
+        int n = upstream_pollitems(gw, items, SERVICE_COUNT + 1);
         items[n++] = (zmq_pollitem_t){NULL, http_pollfd(gw), ZMQ_POLLIN, 0};
         if (zmq_poll(items, n, (long) (timeout > 0 ? timeout : 0)) < 0) {
             if (errno == EINTR)
@@ -109,12 +110,14 @@ main(void)
     gw.metrics = metrics_new();
     gw.limits = ratelimit_new();
     gw.tokens = auth_cache_new();
+    gw.answers = answer_cache_new();
     ctx = zmq_ctx_new();
     if (ctx && !(gw.curve = curve_new(ctx, "gateway"))) {
         log_error("CURVE configuration: %s", curve_error());
         goto out;
     }
-    if (!gw.db || !gw.metrics || !gw.limits || !gw.tokens || !ctx || upstream_open(&gw, ctx))
+    if (!gw.db || !gw.metrics || !gw.limits || !gw.tokens || !gw.answers || !ctx ||
+        upstream_open(&gw, ctx))
         goto out;
     s_tick(&gw);
     if (http_start(&gw, addr, (int) port)) {
@@ -136,6 +139,7 @@ out:
     metrics_destroy(&gw.metrics);
     ratelimit_destroy(&gw.limits);
     auth_cache_destroy(&gw.tokens);
+    answer_cache_destroy(&gw.answers);
     region_table_destroy(&gw.regions);
     log_info("stopped");
     return rc;

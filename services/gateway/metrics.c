@@ -26,6 +26,7 @@ typedef struct {
 
 struct metrics_t {
     entry_t slots[METRICS_SLOTS];
+    uint64_t answers[2];    /* indicator answers from the cache: [0] missed, [1] found */
 };
 
 static atomic_uint_fast64_t s_early_refusals;
@@ -133,6 +134,12 @@ metrics_timeout(metrics_t *m, service_id_t service)
 }
 
 void
+metrics_answer(metrics_t *m, bool cached)
+{
+    m->answers[cached ? 1 : 0]++;
+}
+
+void
 metrics_early_refusal(void)
 {
     atomic_fetch_add(&s_early_refusals, 1);
@@ -196,10 +203,16 @@ metrics_render(metrics_t *m, const Hrss__Pong *const pongs[SERVICE_COUNT], size_
         }
     }
     s_printf(&t, "# HELP hrss_http_early_refusals_total requests refused before reaching the"
-                 " main thread (too large, shutting down)\n"
+                 " request was routed (too large, shutting down)\n"
                  "# TYPE hrss_http_early_refusals_total counter\n"
                  "hrss_http_early_refusals_total %llu\n",
              (unsigned long long) atomic_load(&s_early_refusals));
+    s_printf(&t, "# HELP hrss_gateway_answers_total indicator queries answered from the"
+                 " gateway's cache of reporting's answers (hit) or asked of reporting (miss)\n"
+                 "# TYPE hrss_gateway_answers_total counter\n"
+                 "hrss_gateway_answers_total{result=\"hit\"} %llu\n"
+                 "hrss_gateway_answers_total{result=\"miss\"} %llu\n",
+             (unsigned long long) m->answers[1], (unsigned long long) m->answers[0]);
 
     /* what the services said of themselves just now */
     s_printf(&t, "# HELP hrss_service_up 1 when the service answered and has its database\n"

@@ -51,7 +51,30 @@ upstream_open(gateway_t *gw, void *ctx)
             return -1;
         }
     }
+    /* reporting's nudges retire the cached answers; a nudge lost (PUB drops
+     * for a slow or reconnecting subscriber) costs at most a second of
+     * staleness: the generation also moves on every second */
+    char pub[512];
+    if (config_service_pub("reporting", pub, sizeof pub))
+        return -1;
+    gw->reporting_nudges = wire_socket(ctx, ZMQ_SUB);
+    if (gw->reporting_nudges && curve_client(gw->curve, gw->reporting_nudges, "reporting")) {
+        log_error("CURVE to reporting's nudges: %s", curve_error());
+        return -1;
+    }
+    if (!gw->reporting_nudges ||
+        zmq_setsockopt(gw->reporting_nudges, ZMQ_SUBSCRIBE, "", 0) ||
+        zmq_connect(gw->reporting_nudges, pub)) {
+        log_error("cannot subscribe to reporting at %s: %s", pub, zmq_strerror(errno));
+        return -1;
+    }
     return 0;
+}
+
+void
+upstream_answers_changed(gateway_t *gw)
+{
+    gw->answers_generation++;
 }
 
 static void
@@ -83,6 +106,7 @@ upstream_close(gateway_t *gw)
         s_finish(gw, gw->pending_head, NULL);
     for (int s = 0; s < SERVICE_COUNT; s++)
         wire_close(&gw->sockets[s]);
+    wire_close(&gw->reporting_nudges);
 }
 
 void
@@ -133,13 +157,21 @@ upstream_pollitems(gateway_t *gw, zmq_pollitem_t *items, int max)
     int n = 0;
     for (int s = 0; s < SERVICE_COUNT && n < max; s++)
         items[n++] = (zmq_pollitem_t){gw->sockets[s], 0, ZMQ_POLLIN, 0};
+    if (n < max)
+        items[n++] = (zmq_pollitem_t){gw->reporting_nudges, 0, ZMQ_POLLIN, 0};
     return n;
 }
 
 void
 upstream_on_readable(gateway_t *gw, const zmq_pollitem_t *items, int n)
 {
-    for (int s = 0; s < n; s++) {
+    if (n > SERVICE_COUNT && (items[SERVICE_COUNT].revents & ZMQ_POLLIN)) {
+        char buf[256];
+        while (zmq_recv(gw->reporting_nudges, buf, sizeof buf, ZMQ_DONTWAIT) >= 0)
+            ;
+        upstream_answers_changed(gw);
+    }
+    for (int s = 0; s < n && s < SERVICE_COUNT; s++) {
         if (!(items[s].revents & ZMQ_POLLIN))
             continue;
         for (;;) {

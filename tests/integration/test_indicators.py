@@ -204,5 +204,49 @@ class UnemploymentMovesTest(unittest.TestCase):
         self.assertEqual(view["employment"]["labor"]["status"], "unemployed")
 
 
+class AnswerCacheTest(unittest.TestCase):
+    """The gateway answers a question it has asked reporting before from its
+    cache, until reporting changes (an event applied, targets stored): the
+    change is seen at once, not after the cache's second."""
+    COUNTY = "431122"            # 东安县: no other test counts here
+    VILLAGE = "431122100001"
+
+    def answers(self):
+        text = h.request("GET", "/metrics").body.decode()
+        return (h.metric('hrss_gateway_answers_total{result="hit"}', text),
+                h.metric('hrss_gateway_answers_total{result="miss"}', text))
+
+    def labor_force(self, token):
+        return values(token, self.COUNTY, "2024-06")["emp.labor_force"]
+
+    def test_cached_until_reporting_changes(self):
+        h.wait_ready()
+        county = h.make_token("county", self.COUNTY)
+        idn = h.id_number(random.randrange(0, 10_000_000), area=self.COUNTY)
+        before = self.labor_force(county)
+        hits, misses = self.answers()
+        self.assertEqual(self.labor_force(county), before)
+        self.assertEqual(self.answers(), (hits + 1, misses))    # the same question: kept
+
+        # an event reaches reporting: its nudge retires the kept answers
+        h.post_events(county, [h.event("employment.person_registered", self.VILLAGE,
+                                       "2024-06-03T10:00:00+08:00",
+                                       {"id_number": idn, "name": "周九", "household": "rural"})])
+        head = lambda: int(h.psql("SELECT coalesce(max(seq), 0) FROM employment.outbox")[0][0])
+        cursor = lambda: int((h.psql("SELECT seq FROM reporting.cursors"
+                                     " WHERE source = 'employment'") or [[0]])[0][0])
+        target = head()
+        h.wait_until(lambda: cursor() >= target, timeout=30, what="reporting to apply the event")
+        self.assertEqual(self.labor_force(county), before + 1)
+
+        # stored targets are part of the answer
+        admin = h.admin_token()
+        r = h.request("PUT", "/v1/targets/2024/" + self.COUNTY, admin,
+                      {"emp.labor_force": 1000})
+        self.assertEqual(r.status, 200, r.body)
+        rows = h.indicators(county, self.COUNTY, "2024-06")
+        self.assertEqual(rows["emp.labor_force"]["target"], 1000)
+
+
 if __name__ == "__main__":
     unittest.main()

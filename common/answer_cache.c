@@ -1,0 +1,103 @@
+/* answer_cache: see answer_cache.h. */
+#include "answer_cache.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CACHE_SLOTS 512              /* direct-mapped, power of two */
+#define CACHE_VALUE_MAX (256 * 1024) /* a breakdown over many villages is not kept */
+
+typedef struct {
+    uint8_t *key;
+    size_t key_len;
+    uint8_t *value;
+    size_t value_len;
+    uint64_t version;
+} entry_t;
+
+struct answer_cache_t {
+    entry_t slots[CACHE_SLOTS];
+    uint64_t hits, misses;
+};
+
+answer_cache_t *
+answer_cache_new(void)
+{
+    return calloc(1, sizeof(answer_cache_t));
+}
+
+static void
+s_entry_clear(entry_t *e)
+{
+    free(e->key);
+    free(e->value);
+    memset(e, 0, sizeof *e);
+}
+
+void
+answer_cache_destroy(answer_cache_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    for (size_t i = 0; i < CACHE_SLOTS; i++)
+        s_entry_clear(&(*self_p)->slots[i]);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+static entry_t *
+s_slot(answer_cache_t *self, const uint8_t *key, size_t len)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ key[i]) * 1099511628211ULL;
+    return &self->slots[h & (CACHE_SLOTS - 1)];
+}
+
+const uint8_t *
+answer_cache_get(answer_cache_t *self, const uint8_t *key, size_t key_len, uint64_t version,
+                size_t *value_len)
+{
+    entry_t *e = s_slot(self, key, key_len);
+    if (e->key && e->version == version && e->key_len == key_len &&
+        memcmp(e->key, key, key_len) == 0) {
+        self->hits++;
+        *value_len = e->value_len;
+        return e->value;
+    }
+    self->misses++;
+    return NULL;
+}
+
+void
+answer_cache_put(answer_cache_t *self, const uint8_t *key, size_t key_len, uint64_t version,
+                const uint8_t *value, size_t value_len)
+{
+    if (value_len > CACHE_VALUE_MAX)
+        return;
+    entry_t *e = s_slot(self, key, key_len);
+    s_entry_clear(e);
+    e->key = malloc(key_len ? key_len : 1);
+    e->value = malloc(value_len ? value_len : 1);
+    if (!e->key || !e->value) {
+        s_entry_clear(e);   /* a cache that cannot grow just does not keep it */
+        return;
+    }
+    memcpy(e->key, key, key_len);
+    memcpy(e->value, value, value_len);
+    e->key_len = key_len;
+    e->value_len = value_len;
+    e->version = version;
+}
+
+uint64_t
+answer_cache_hits(const answer_cache_t *self)
+{
+    return self->hits;
+}
+
+uint64_t
+answer_cache_misses(const answer_cache_t *self)
+{
+    return self->misses;
+}
