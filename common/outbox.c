@@ -191,11 +191,11 @@ s_dup(const PGresult *res, int row, int col)
 }
 
 int
-outbox_read(db_t *db, const char *source, uint64_t after, uint32_t limit, Hrss__FeedPage *page)
+outbox_read(db_t *db, const char *source, uint64_t after, uint32_t limit, uint64_t head,
+            Hrss__FeedPage *page)
 {
     hrss__feed_page__init(page);
-    if (outbox_head(db, &page->head))
-        return -1;
+    page->head = head;
     char a[24], l[16];
     snprintf(a, sizeof a, "%" PRIu64, after);
     snprintf(l, sizeof l, "%" PRIu32, limit);
@@ -233,6 +233,8 @@ outbox_read(db_t *db, const char *source, uint64_t after, uint32_t limit, Hrss__
         ev->source = strdup(source);
         if (!ev->id || !ev->scope || !ev->type || !ev->region || !ev->data.data || !ev->source)
             goto fail;
+        if (ev->seq > page->head)
+            page->head = ev->seq;
     }
     PQclear(res);
     return 0;

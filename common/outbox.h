@@ -41,9 +41,11 @@ int outbox_append_all(db_t *db, Hrss__Event *const *events, size_t n, uint64_t *
 int outbox_append(db_t *db, const Hrss__Event *ev, uint64_t *seq);
 
 /* Committed rows with seq > after, at most `limit`, in seq order, into `page`
- * (events allocated here, source set to `source`); page->head is the highest
- * committed seq. Free with outbox_page_clear. */
-int outbox_read(db_t *db, const char *source, uint64_t after, uint32_t limit,
+ * (events allocated here, source set to `source`); page->head is `head`, the
+ * highest committed seq as the one writer of the outbox knows it (or as
+ * outbox_head read it), or the last row's when that is higher. Free with
+ * outbox_page_clear. */
+int outbox_read(db_t *db, const char *source, uint64_t after, uint32_t limit, uint64_t head,
                 Hrss__FeedPage *page);
 void outbox_page_clear(Hrss__FeedPage *page);
 int outbox_head(db_t *db, uint64_t *head);

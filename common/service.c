@@ -783,7 +783,8 @@ s_on_feed(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply)
     Hrss__FeedPage *page = arena_alloc(svc->arena, sizeof *page);
     if (!page)
         return -1;
-    if (outbox_read(svc->db, svc->def->name, req->feed->after, limit, page))
+    /* the head as of our last commit: no query for it (we alone write the outbox) */
+    if (outbox_read(svc->db, svc->def->name, req->feed->after, limit, svc->last_seq, page))
         return service_fail(reply, svc->arena, "unavailable", db_error(svc->db), true);
     reply->body_case = HRSS__REPLY__BODY_FEED;
     reply->feed = page;

@@ -241,7 +241,9 @@ s_expect_feed(db_t *reader, uint64_t after, uint64_t head, const test_event_t *c
               size_t n)
 {
     Hrss__FeedPage page;
-    assert_int_equal(outbox_read(reader, SOURCE, after, 100, &page), 0);
+    uint64_t committed;
+    assert_int_equal(outbox_head(reader, &committed), 0);
+    assert_int_equal(outbox_read(reader, SOURCE, after, 100, committed, &page), 0);
     assert_int_equal(page.head, head);
     assert_int_equal(page.n_events, n);
     for (size_t i = 0; i < n; i++) {
