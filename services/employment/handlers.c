@@ -32,16 +32,18 @@ s_verdict(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *data,
                   "first");
 }
 
-/* The state of each person of the run `u` (columns id, ord, ...), for the
- * statements below: known to the registry, recorded deceased. */
-#define PERSON_STATE                                                                          \
-    "st AS (SELECT u.*, p.id_number IS NOT NULL AS known,"                                    \
-    " coalesce(p.died_on IS NOT NULL, false)"                                                 \
-    " OR EXISTS (SELECT 1 FROM deaths d WHERE d.id_number = u.id) AS dead"                    \
-    " FROM u LEFT JOIN persons p ON p.id_number = u.id)"
-#define PERSON_VERDICT                                                                        \
-    " SELECT CASE WHEN dead THEN 'person_deceased' WHEN NOT known THEN 'unknown_person' END"   \
-    " FROM st ORDER BY ord"
+/* The statements below find each person once, by the write itself: an
+ * update applies to a known, living person (`LIVING`: no death recorded on
+ * the row nor learnt from insurance); only for an event it did not apply to
+ * does the answer look further, to tell a deceased person from an unknown
+ * one. All parts of a statement see the persons as they were before it. */
+#define LIVING(p, id)                                                                         \
+    " " p ".died_on IS NULL AND NOT EXISTS (SELECT 1 FROM deaths d WHERE d.id_number = " id ")"
+#define UPDATE_VERDICT                                                                        \
+    " SELECT CASE WHEN up.id_number IS NOT NULL THEN NULL"                                    \
+    " WHEN EXISTS (SELECT 1 FROM persons p WHERE p.id_number = u.id)"                        \
+    " OR EXISTS (SELECT 1 FROM deaths d WHERE d.id_number = u.id) THEN 'person_deceased'"     \
+    " ELSE 'unknown_person' END FROM u LEFT JOIN up ON up.id_number = u.id ORDER BY u.ord"
 
 static int
 s_person_registered(service_t *svc, Hrss__Event *const *events, ProtobufCMessage *const *data,
@@ -76,16 +78,17 @@ s_person_registered(service_t *svc, Hrss__Event *const *events, ProtobufCMessage
         "WITH u AS (SELECT * FROM unnest($1::char(18)[], $2::text[], $3::char(12)[], $4::text[],"
         " $5::text[], $6::text[], $7::text[], $8::bigint[]) WITH ORDINALITY"
         " AS u(id, name, region, household, categories, education, phone, at, ord)),"
-        " " PERSON_STATE ","
         " up AS (INSERT INTO persons (id_number, name, region, household, categories,"
         " education, phone, registered_at_us, updated_at_us)"
         " SELECT id, name, region, household, categories::text[], education, phone, at, at"
-        " FROM st WHERE NOT dead"
+        " FROM u WHERE NOT EXISTS (SELECT 1 FROM deaths d WHERE d.id_number = u.id)"
         " ON CONFLICT (id_number) DO UPDATE SET name = EXCLUDED.name,"
         " region = EXCLUDED.region, household = EXCLUDED.household,"
         " categories = EXCLUDED.categories, education = EXCLUDED.education,"
-        " phone = EXCLUDED.phone, updated_at_us = EXCLUDED.updated_at_us RETURNING 1)"
-        " SELECT CASE WHEN dead THEN 'person_deceased' END FROM st ORDER BY ord",
+        " phone = EXCLUDED.phone, updated_at_us = EXCLUDED.updated_at_us"
+        " WHERE persons.died_on IS NULL RETURNING id_number)"
+        " SELECT CASE WHEN up.id_number IS NULL THEN 'person_deceased' END"
+        " FROM u LEFT JOIN up ON up.id_number = u.id ORDER BY u.ord",
         cols, NCOLS);
 }
 
@@ -106,13 +109,12 @@ s_unemployment_registered(service_t *svc, Hrss__Event *const *events,
     return service_send_run(svc, "persons_unemployed",
                           "WITH u AS (SELECT * FROM unnest($1::char(18)[], $2::date[],"
                           " $3::char(12)[]) WITH ORDINALITY AS u(id, since, region, ord)),"
-                          " " PERSON_STATE ","
-                          " up AS (UPDATE persons p SET unemployed_since = st.since,"
-                          " unemployed_region = st.region, employment_kind = NULL,"
+                          " up AS (UPDATE persons p SET unemployed_since = u.since,"
+                          " unemployed_region = u.region, employment_kind = NULL,"
                           " employment_location = NULL, employer_credit_code = NULL,"
                           " employer_name = NULL, employed_since = NULL"
-                          " FROM st WHERE p.id_number = st.id AND st.known AND NOT st.dead"
-                          " RETURNING 1)" PERSON_VERDICT,
+                          " FROM u WHERE p.id_number = u.id AND" LIVING("p", "u.id")
+                          " RETURNING p.id_number)" UPDATE_VERDICT,
                           cols, NCOLS);
 }
 
@@ -137,14 +139,13 @@ s_employed(service_t *svc, Hrss__Event *const *events, ProtobufCMessage *const *
                           "WITH u AS (SELECT * FROM unnest($1::char(18)[], $2::text[], $3::text[],"
                           " $4::char(18)[], $5::text[], $6::date[]) WITH ORDINALITY"
                           " AS u(id, kind, location, credit_code, employer, since, ord)),"
-                          " " PERSON_STATE ","
-                          " up AS (UPDATE persons p SET employment_kind = st.kind,"
-                          " employment_location = st.location,"
-                          " employer_credit_code = st.credit_code, employer_name = st.employer,"
-                          " employed_since = st.since,"
+                          " up AS (UPDATE persons p SET employment_kind = u.kind,"
+                          " employment_location = u.location,"
+                          " employer_credit_code = u.credit_code, employer_name = u.employer,"
+                          " employed_since = u.since,"
                           " unemployed_since = NULL, unemployed_region = NULL"
-                          " FROM st WHERE p.id_number = st.id AND st.known AND NOT st.dead"
-                          " RETURNING 1)" PERSON_VERDICT,
+                          " FROM u WHERE p.id_number = u.id AND" LIVING("p", "u.id")
+                          " RETURNING p.id_number)" UPDATE_VERDICT,
                           cols, NCOLS);
 }
 
