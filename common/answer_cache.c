@@ -6,6 +6,7 @@
 
 #define CACHE_SLOTS 512              /* direct-mapped, power of two */
 #define CACHE_VALUE_MAX (256 * 1024) /* a breakdown over many villages is not kept */
+#define CACHE_BYTES_MAX (16 * 1024 * 1024) /* all answers together: the daemon stays small */
 
 typedef struct {
     uint8_t *key;
@@ -17,6 +18,7 @@ typedef struct {
 
 struct answer_cache_t {
     entry_t slots[CACHE_SLOTS];
+    size_t bytes;                    /* keys and values kept */
     uint64_t hits, misses;
 };
 
@@ -27,8 +29,9 @@ answer_cache_new(void)
 }
 
 static void
-s_entry_clear(entry_t *e)
+s_entry_clear(answer_cache_t *self, entry_t *e)
 {
+    self->bytes -= e->key_len + e->value_len;
     free(e->key);
     free(e->value);
     memset(e, 0, sizeof *e);
@@ -40,7 +43,7 @@ answer_cache_destroy(answer_cache_t **self_p)
     if (!self_p || !*self_p)
         return;
     for (size_t i = 0; i < CACHE_SLOTS; i++)
-        s_entry_clear(&(*self_p)->slots[i]);
+        s_entry_clear(*self_p, &(*self_p)->slots[i]);
     free(*self_p);
     *self_p = NULL;
 }
@@ -76,13 +79,18 @@ answer_cache_put(answer_cache_t *self, const uint8_t *key, size_t key_len, uint6
     if (value_len > CACHE_VALUE_MAX)
         return;
     entry_t *e = s_slot(self, key, key_len);
-    s_entry_clear(e);
+    s_entry_clear(self, e);
+    if (self->bytes + key_len + value_len > CACHE_BYTES_MAX)
+        return;   /* full: answered, not kept, until a slot is replaced */
     e->key = malloc(key_len ? key_len : 1);
     e->value = malloc(value_len ? value_len : 1);
     if (!e->key || !e->value) {
-        s_entry_clear(e);   /* a cache that cannot grow just does not keep it */
+        free(e->key);
+        free(e->value);
+        memset(e, 0, sizeof *e);   /* a cache that cannot grow just does not keep it */
         return;
     }
+    self->bytes += key_len + value_len;
     memcpy(e->key, key, key_len);
     memcpy(e->value, value, value_len);
     e->key_len = key_len;

@@ -19,7 +19,8 @@ void answer_cache_destroy(answer_cache_t **self_p);
 /* The answer to `key` computed at `version`, or NULL; valid until the next put. */
 const uint8_t *answer_cache_get(answer_cache_t *self, const uint8_t *key, size_t key_len,
                                 uint64_t version, size_t *value_len);
-/* Keeps a copy (answers over 256 KiB are not kept). */
+/* Keeps a copy (answers over 256 KiB are not kept, nor any beyond 16 MiB in
+ * all: the entry it would replace is dropped either way). */
 void answer_cache_put(answer_cache_t *self, const uint8_t *key, size_t key_len, uint64_t version,
                       const uint8_t *value, size_t value_len);
 /* Lookups that found an answer, and that did not. */
