@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "answer_cache.h"
 #include "indicators.h"
 #include "pgarray.h"
 #include "region.h"
@@ -20,7 +21,7 @@
 
 static region_table_t *s_regions;
 
-static query_cache_t *s_answers;
+static answer_cache_t *s_answers;
 
 /* protobuf-c allocations from the request's arena: a cached answer unpacked
  * for one reply is released with everything else of that request */
@@ -41,7 +42,7 @@ int
 reporting_regions_load(void)
 {
     s_regions = region_table_load(NULL);
-    s_answers = query_cache_new();
+    s_answers = answer_cache_new();
     return s_regions && s_answers ? 0 : -1;
 }
 
@@ -49,7 +50,7 @@ void
 reporting_regions_free(void)
 {
     region_table_destroy(&s_regions);
-    query_cache_destroy(&s_answers);
+    answer_cache_destroy(&s_answers);
 }
 
 static int
@@ -367,7 +368,7 @@ reporting_on_indicators(service_t *svc, const Hrss__Request *req, Hrss__Reply *r
         return -1;
     protobuf_c_message_pack(&q->base, key);
     uint64_t version = service_version(svc);
-    const uint8_t *value = s_answers ? query_cache_get(s_answers, key, key_len, version, &value_len)
+    const uint8_t *value = s_answers ? answer_cache_get(s_answers, key, key_len, version, &value_len)
                                      : NULL;
     if (value) {
         ProtobufCAllocator allocator = {s_arena_alloc, s_arena_free, arena};
@@ -384,7 +385,7 @@ reporting_on_indicators(service_t *svc, const Hrss__Request *req, Hrss__Reply *r
         uint8_t *packed = arena_alloc(arena, value_len ? value_len : 1);
         if (packed) {
             protobuf_c_message_pack(&reply->indicators->base, packed);
-            query_cache_put(s_answers, key, key_len, version, packed, value_len);
+            answer_cache_put(s_answers, key, key_len, version, packed, value_len);
         }
     }
     return rc;

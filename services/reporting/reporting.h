@@ -24,16 +24,6 @@ void reporting_feeds_free(void);
 int reporting_regions_load(void);
 void reporting_regions_free(void);
 
-/* cache.c: answers to indicator queries by packed query, valid at one
- * service version (service_version). */
-typedef struct query_cache_t query_cache_t;
-query_cache_t *query_cache_new(void);
-void query_cache_destroy(query_cache_t **self_p);
-const uint8_t *query_cache_get(query_cache_t *self, const uint8_t *key, size_t key_len,
-                               uint64_t version, size_t *value_len);
-void query_cache_put(query_cache_t *self, const uint8_t *key, size_t key_len, uint64_t version,
-                     const uint8_t *value, size_t value_len);
-
 int reporting_on_indicators(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
                             arena_t *arena);
 int reporting_on_targets(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
