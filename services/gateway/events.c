@@ -114,12 +114,7 @@ s_finish(http_req_t *req)
     }
     jsonw_array_close(&out);
     jsonw_object_close(&out);
-    size_t len;
-    char *text = jsonw_finish(&out, &len);
-    if (!text)
-        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
-    else
-        http_respond(req, 200, "application/json", text, len);
+    http_respond_jsonw(req, 200, &out);
 }
 
 static const char *const s_outcomes[] = {"accepted", "duplicate", "rejected", "retry"};

@@ -21,6 +21,7 @@
 #include "db.h"
 #include "event_types.h"
 #include "hrss.pb-c.h"
+#include "jsonw.h"
 #include "region.h"
 #include "token.h"
 
@@ -107,6 +108,8 @@ void http_run(gateway_t *gw);
 /* Stores the response and resumes the connection; takes `body`. */
 void http_respond(http_req_t *req, int status, const char *content_type, char *body, size_t len);
 void http_respond_json(http_req_t *req, int status, json_t *body);   /* steals body */
+/* Finishes the writer and responds with its text (500 when it failed). */
+void http_respond_jsonw(http_req_t *req, int status, jsonw_t *out);
 /* RFC 9457 problem: `type` is a short slug ("unauthorized") that becomes
  * urn:hrss:problem:<slug>. `errors` (stolen, may be NULL) lists field errors. */
 void http_problem(http_req_t *req, int status, const char *type, const char *title,

@@ -316,6 +316,17 @@ http_respond_json(http_req_t *req, int status, json_t *body)
 }
 
 void
+http_respond_jsonw(http_req_t *req, int status, jsonw_t *out)
+{
+    size_t len;
+    char *text = jsonw_finish(out, &len);
+    if (!text)
+        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
+    else
+        http_respond(req, status, "application/json", text, len);
+}
+
+void
 http_problem(http_req_t *req, int status, const char *type, const char *title,
              const char *detail, json_t *errors)
 {

@@ -586,13 +586,7 @@ s_feed_finish(gateway_t *gw, http_req_t *req)
     jsonw_key(&out, "more");
     jsonw_bool(&out, more);
     jsonw_object_close(&out);
-    size_t len;
-    char *text = jsonw_finish(&out, &len);
-    if (!text) {
-        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
-        return;
-    }
-    http_respond(req, 200, "application/json", text, len);
+    http_respond_jsonw(req, 200, &out);
 }
 
 static void
