@@ -4,9 +4,11 @@
  * trip. The cache is emptied whenever anything may have changed: a trigger on
  * the tokens table NOTIFYs hrss_tokens at every change (sql/004), and the
  * gateway LISTENs on its own connection and reads pending notifications
- * before every lookup, so a revocation committed before a request is seen by
- * that request. A new database session (after a reconnect) empties it too, and
- * no entry outlives its TTL or its token's expiry. */
+ * before every lookup, so a revocation is seen by every request that arrives
+ * after PostgreSQL has sent the notification, milliseconds after the commit
+ * (its backend sends it as soon as it notices; nothing makes the gateway
+ * wait for it). A new database session (after a reconnect) empties it too,
+ * and no entry outlives its TTL or its token's expiry. */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>

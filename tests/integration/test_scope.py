@@ -89,7 +89,10 @@ class ScopeTest(unittest.TestCase):
         self.assertEqual(h.request("GET", "/v1/indicators?period=2024-04", token).status, 200)
         h.psql("UPDATE gateway.tokens SET expires_at = now() - interval '1 second'"
                " WHERE name = '%s'" % name)
-        self.assertEqual(h.request("GET", "/v1/indicators?period=2024-04", token).status, 401)
+        # the change reaches the gateway's token cache with PostgreSQL's notification
+        h.wait_until(lambda: h.request("GET", "/v1/indicators?period=2024-04",
+                                       token).status == 401,
+                     timeout=2, interval=0.01, what="the expiry to take effect")
 
     def test_strings_over_their_limit(self):
         ev = h.event("employment.person_registered", MINE + "002", "2024-04-01T10:00:00+08:00",
