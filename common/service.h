@@ -9,15 +9,16 @@
  *
  * Incoming batches are applied in one transaction: the ids of the batch are
  * looked up in the inbox at once (duplicate / id_conflict), each new event's
- * handler applies its effect and may derive further events, and the accepted
- * ids and every outbox row are written in one statement each just before
+ * handler applies its effect (one statement for a run of events of its type,
+ * see event_handler_t) and may derive further events, and the accepted ids
+ * and every outbox row are written in one statement each just before
  * COMMIT. Only after COMMIT does the gateway hear "accepted".
  *
- * There are no savepoints, so a handler checks everything it needs before it
- * writes anything: once it has written, it may not reject. An event whose
- * data still trips a database constraint aborts the transaction; the batch
- * is then applied again with each event alone in a savepoint, and that event
- * rejected ("invalid_data"). */
+ * Normally there are no savepoints, so a handler checks everything it needs
+ * before it writes anything: once it has written, it may not reject. An
+ * event whose data still trips a database constraint aborts the
+ * transaction; the batch is then applied again with each event alone in a
+ * savepoint, and that event rejected ("invalid_data"). */
 #ifndef HRSS_SERVICE_H
 #define HRSS_SERVICE_H
 
