@@ -53,12 +53,6 @@ s_work_free(void *p)
     free(w);
 }
 
-static char *
-s_dup(const char *s)
-{
-    return s ? strdup(s) : NULL;
-}
-
 /* Sets the answer of one event; an error's message defaults to its code. */
 static void
 s_answer(event_answer_t *a, const char *status, const char *code, const char *field,
@@ -67,9 +61,9 @@ s_answer(event_answer_t *a, const char *status, const char *code, const char *fi
     s_answer_clear(a);
     a->status = status;
     if (code) {
-        a->code = s_dup(code);
-        a->field = s_dup(field ? field : "");
-        a->message = s_dup(message ? message : code);
+        a->code = strdup(code);
+        a->field = strdup(field ? field : "");
+        a->message = strdup(message ? message : code);
     }
 }
 

@@ -11,7 +11,6 @@
 
 #include <jansson.h>
 #include <microhttpd.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <zmq.h>
@@ -163,7 +162,7 @@ void metrics_request(metrics_t *m, const char *route, int status, int64_t us);
 void metrics_event(metrics_t *m, const char *type, const char *outcome);
 void metrics_rtt(metrics_t *m, service_id_t service, int64_t us);
 void metrics_timeout(metrics_t *m, service_id_t service);
-void metrics_early_refusal(void);
+void metrics_early_refusal(metrics_t *m);
 void metrics_answer(metrics_t *m, bool cached);
 /* The text of GET /metrics (malloc'd); `pongs` may hold NULLs. */
 char *metrics_render(metrics_t *m, const Hrss__Pong *const pongs[SERVICE_COUNT], size_t *len);

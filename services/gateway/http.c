@@ -91,7 +91,7 @@ s_answer_now(struct MHD_Connection *conn, http_req_t *req, int status, const cha
 {
     http_problem(req, status, type, title, detail, NULL);
     req->answered = true;
-    metrics_early_refusal();
+    metrics_early_refusal(req->gw->metrics);
     return s_queue_response(conn, req);
 }
 

@@ -1,7 +1,6 @@
 /* Prometheus text-format metrics of the gateway. Counters and histograms
- * live in one table keyed by family and labels; only the main thread touches
- * them, except the refusals made in HTTP threads, counted atomically. */
-#include <stdatomic.h>
+ * live in one table keyed by family and labels; the gateway's one thread
+ * touches them. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,9 +26,9 @@ typedef struct {
 struct metrics_t {
     entry_t slots[METRICS_SLOTS];
     uint64_t answers[2];    /* indicator answers from the cache: [0] missed, [1] found */
+    uint64_t early_refusals;
 };
 
-static atomic_uint_fast64_t s_early_refusals;
 
 static const struct {
     const char *name, *type, *help;
@@ -140,9 +139,9 @@ metrics_answer(metrics_t *m, bool cached)
 }
 
 void
-metrics_early_refusal(void)
+metrics_early_refusal(metrics_t *m)
 {
-    atomic_fetch_add(&s_early_refusals, 1);
+    m->early_refusals++;
 }
 
 /* A growing text buffer for the exposition. */
@@ -206,7 +205,7 @@ metrics_render(metrics_t *m, const Hrss__Pong *const pongs[SERVICE_COUNT], size_
                  " request was routed (too large, shutting down)\n"
                  "# TYPE hrss_http_early_refusals_total counter\n"
                  "hrss_http_early_refusals_total %llu\n",
-             (unsigned long long) atomic_load(&s_early_refusals));
+             (unsigned long long) m->early_refusals);
     s_printf(&t, "# HELP hrss_gateway_answers_total indicator queries answered from the"
                  " gateway's cache of reporting's answers (hit) or asked of reporting (miss)\n"
                  "# TYPE hrss_gateway_answers_total counter\n"
