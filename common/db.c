@@ -19,7 +19,6 @@ struct db_t {
      * prepared under just before it, or NULL when it was prepared already */
     const char **sent;
     size_t nsent, next_sent, sent_cap;
-    unsigned xact_flags;
     unsigned generation;
     char error[512];
     char sqlstate[6];
@@ -85,7 +84,6 @@ s_connect(db_t *self)
     if (self->conn)
         PQfinish(self->conn);
     self->nprepared = 0;
-    self->xact_flags = 0;
     self->conn = PQconnectdb(self->conninfo);
     if (PQstatus(self->conn) != CONNECTION_OK) {
         s_set_error(self, PQerrorMessage(self->conn), NULL);
@@ -259,9 +257,9 @@ db_pipeline_begin(db_t *self)
     return 0;
 }
 
-int
-db_pipeline_send(db_t *self, const char *name, const char *sql, int nparams,
-                 const char *const *values, const int *lengths, const int *formats)
+/* Room for one more entry in the list of statements sent. */
+static int
+s_sent_reserve(db_t *self)
 {
     if (self->nsent == self->sent_cap) {
         size_t cap = self->sent_cap ? 2 * self->sent_cap : 256;
@@ -273,6 +271,15 @@ db_pipeline_send(db_t *self, const char *name, const char *sql, int nparams,
         self->sent = sent;
         self->sent_cap = cap;
     }
+    return 0;
+}
+
+int
+db_pipeline_send(db_t *self, const char *name, const char *sql, int nparams,
+                 const char *const *values, const int *lengths, const int *formats)
+{
+    if (s_sent_reserve(self))
+        return -1;
     const char *prepared_here = NULL;
     if (!s_is_prepared(self, name)) {
         if (self->nprepared == DB_MAX_PREPARED ||
@@ -290,6 +297,19 @@ db_pipeline_send(db_t *self, const char *name, const char *sql, int nparams,
 fail:
     s_set_error(self, PQerrorMessage(self->conn), NULL);
     return -1;
+}
+
+int
+db_pipeline_send_sql(db_t *self, const char *sql)
+{
+    if (s_sent_reserve(self))
+        return -1;
+    self->sent[self->nsent++] = NULL;
+    if (!PQsendQueryParams(self->conn, sql, 0, NULL, NULL, NULL, NULL, 0)) {
+        s_set_error(self, PQerrorMessage(self->conn), NULL);
+        return -1;
+    }
+    return 0;
 }
 
 int
@@ -354,6 +374,19 @@ db_pipeline_result(db_t *self)
 }
 
 int
+db_pipeline_expect(db_t *self, const char *tag)
+{
+    PGresult *res = db_pipeline_result(self);
+    if (!res)
+        return -1;
+    int rc = strcmp(PQcmdStatus(res), tag) == 0 ? 0 : -1;
+    if (rc)
+        s_set_error(self, "the transaction was aborted", NULL);
+    PQclear(res);
+    return rc;
+}
+
+int
 db_pipeline_end(db_t *self)
 {
     int rc = 0, nulls = 0;
@@ -396,33 +429,30 @@ db_pipeline_end(db_t *self)
 int
 db_begin(db_t *self)
 {
-    self->xact_flags = 0;
     return db_command(self, "BEGIN");
 }
 
 int
 db_commit(db_t *self)
 {
-    self->xact_flags = 0;
-    return db_command(self, "COMMIT");
+    PGresult *res = db_query(self, "COMMIT", 0, NULL, NULL, NULL);
+    if (!res)
+        return -1;
+    /* the COMMIT of a transaction that an error aborted answers ROLLBACK */
+    int rc = strcmp(PQcmdStatus(res), "COMMIT") == 0 ? 0 : -1;
+    if (rc)
+        s_set_error(self, "the transaction was aborted", NULL);
+    PQclear(res);
+    return rc;
 }
 
 void
 db_rollback(db_t *self)
 {
-    self->xact_flags = 0;
     if (self->conn && PQstatus(self->conn) == CONNECTION_OK) {
         PGresult *res = PQexec(self->conn, "ROLLBACK");
         PQclear(res);
     }
-}
-
-bool
-db_xact_flag_test_and_set(db_t *self, unsigned flag)
-{
-    bool was = (self->xact_flags & flag) != 0;
-    self->xact_flags |= flag;
-    return was;
 }
 
 int64_t

@@ -66,22 +66,22 @@ int db_pipeline_begin(db_t *self);
  * same pipeline on first use). Parameters are copied at once. */
 int db_pipeline_send(db_t *self, const char *name, const char *sql, int nparams,
                      const char *const *values, const int *lengths, const int *formats);
+/* Sends a statement without parameters, unprepared: BEGIN, COMMIT. */
+int db_pipeline_send_sql(db_t *self, const char *sql);
 int db_pipeline_sync(db_t *self);
 /* The next statement's result, or NULL when it failed (error kept) or was
  * aborted by an earlier failure (error "aborted"). */
 PGresult *db_pipeline_result(db_t *self);
+/* Reads the next result and checks its command tag ("BEGIN", "COMMIT": a
+ * COMMIT that an earlier error turned into a rollback answers "ROLLBACK"). */
+int db_pipeline_expect(db_t *self, const char *tag);
 /* Reads what is left up to the sync point and leaves pipeline mode. */
 int db_pipeline_end(db_t *self);
 
 int db_begin(db_t *self);
+/* -1 also when the transaction was aborted and COMMIT rolled it back. */
 int db_commit(db_t *self);
 void db_rollback(db_t *self);
-
-/* Per-transaction flags, cleared at begin, commit and rollback: lets a module
- * do something once per transaction (take the outbox lock). Returns the old
- * value of the flag and sets it. */
-bool db_xact_flag_test_and_set(db_t *self, unsigned flag);
-#define DB_XACT_OUTBOX_LOCKED 1u
 
 /* One migration step. Steps of a component are applied in version order,
  * each in its own transaction, under a session advisory lock so that two

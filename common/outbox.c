@@ -38,68 +38,147 @@ const db_migration_t outbox_migrations[] = {
      " ALTER COLUMN event_id TYPE text COLLATE \"C\";"},
     {0, NULL, NULL}};
 
-int
-inbox_check(db_t *db, Hrss__Event *const *events, size_t n, inbox_status_t *status)
+/* ---- statements of the backbone ------------------------------------------------
+ * Each write is built once and either sent into the caller's pipeline (the
+ * _send forms, results read in order after db_pipeline_sync) or run on its
+ * own (the blocking forms, built on the same statements). */
+
+#define INBOX_CHECK_SQL                                                                       \
+    "SELECT u.ord, i.content_hash = u.hash FROM unnest($1::text[], $2::text[], $3::bytea[])"  \
+    " WITH ORDINALITY AS u(scope, id, hash, ord)"                                             \
+    " JOIN inbox i ON i.scope = u.scope AND i.event_id = u.id"
+#define INBOX_INSERT_SQL                                                                      \
+    "INSERT INTO inbox (scope, event_id, content_hash, type)"                                 \
+    " SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[], $4::text[])"
+/* Commit order is feed order: the lock, held to commit, is taken by a
+ * statement of its own, so that the append's max(seq), read by a statement
+ * that starts later, sees every row committed before. Taking it again in
+ * the same transaction is a no-op. */
+#define OUTBOX_LOCK_SQL "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.outbox'))"
+#define OUTBOX_APPEND_SQL                                                                     \
+    "WITH ins AS (INSERT INTO outbox (seq, event_id, scope, type, region, occurred_at_us,"    \
+    " data, content_hash, cause)"                                                             \
+    " SELECT m.base + u.ord, u.id, u.scope, u.type, u.region, u.at, u.data, u.hash, u.cause"  \
+    " FROM (SELECT coalesce(max(seq), 0) AS base FROM outbox) m,"                            \
+    " unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[], $6::bytea[],"     \
+    " $7::bytea[], $8::text[])"                                                               \
+    " WITH ORDINALITY AS u(id, scope, type, region, at, data, hash, cause, ord)"              \
+    " RETURNING seq) SELECT max(seq) FROM ins"
+#define CURSOR_STORE_SQL                                                                      \
+    "INSERT INTO cursors (source, seq) VALUES ($1, $2)"                                       \
+    " ON CONFLICT (source) DO UPDATE SET seq = EXCLUDED.seq"
+
+/* One statement over array columns, sent into the pipeline or run alone;
+ * frees the columns. Alone, its result is cleared unless `out` takes it. */
+static int
+s_run(db_t *db, bool piped, const char *name, const char *sql, pgarray_t *cols, size_t ncols,
+      PGresult **out)
 {
-    pgarray_t scopes, ids, hashes;
-    pgarray_init(&scopes);
-    pgarray_init(&ids);
-    pgarray_init(&hashes);
-    for (size_t i = 0; i < n; i++) {
-        status[i] = INBOX_NEW;
-        pgarray_add_text(&scopes, events[i]->scope);
-        pgarray_add_text(&ids, events[i]->id);
-        pgarray_add_bytea(&hashes, events[i]->content_hash.data, events[i]->content_hash.len);
-    }
-    const char *values[] = {pgarray_literal(&scopes), pgarray_literal(&ids),
-                            pgarray_literal(&hashes)};
+    const char *values[8];
+    int lengths[8], formats[8];
     int rc = -1;
-    PGresult *res = NULL;
-    if (values[0] && values[1] && values[2])
-        res = db_prepared(db, "inbox_check",
-                          "SELECT u.ord, i.content_hash = u.hash FROM unnest($1::text[],"
-                          " $2::text[], $3::bytea[]) WITH ORDINALITY AS u(scope, id, hash, ord)"
-                          " JOIN inbox i ON i.scope = u.scope AND i.event_id = u.id",
-                          3, values, NULL, NULL);
-    if (res) {
-        for (int r = 0; r < PQntuples(res); r++) {
-            int64_t ord = db_get_int64(res, r, 0);
-            if (ord >= 1 && (size_t) ord <= n)
-                status[ord - 1] = PQgetvalue(res, r, 1)[0] == 't' ? INBOX_DUPLICATE
-                                                                  : INBOX_CONFLICT;
+    if (ncols <= 8 && pgarray_params(cols, ncols, values, lengths, formats) == 0) {
+        if (piped) {
+            rc = db_pipeline_send(db, name, sql, (int) ncols, values, lengths, formats);
+        } else {
+            PGresult *res = db_prepared(db, name, sql, (int) ncols, values, lengths, formats);
+            rc = res ? 0 : -1;
+            if (out)
+                *out = res;
+            else
+                PQclear(res);
         }
-        PQclear(res);
-        rc = 0;
     }
-    pgarray_free(&scopes);
-    pgarray_free(&ids);
-    pgarray_free(&hashes);
+    pgarray_free_all(cols, ncols);
     return rc;
 }
 
-int
-inbox_insert(db_t *db, Hrss__Event *const *events, size_t n)
+static const uint32_t k_check_types[] = {PGARRAY_TEXT, PGARRAY_TEXT, PGARRAY_BYTEA};
+static const uint32_t k_insert_types[] = {PGARRAY_TEXT, PGARRAY_TEXT, PGARRAY_BYTEA,
+                                          PGARRAY_TEXT};
+static const uint32_t k_append_types[] = {PGARRAY_TEXT, PGARRAY_TEXT, PGARRAY_TEXT,
+                                          PGARRAY_TEXT, PGARRAY_INT8, PGARRAY_BYTEA,
+                                          PGARRAY_BYTEA, PGARRAY_TEXT};
+
+static void
+s_check_columns(pgarray_t cols[3], Hrss__Event *const *events, size_t n)
 {
-    if (n == 0)
-        return 0;
+    pgarray_init_types(cols, k_check_types, 3);
+    for (size_t i = 0; i < n; i++) {
+        pgarray_add_text(&cols[0], events[i]->scope);
+        pgarray_add_text(&cols[1], events[i]->id);
+        pgarray_add_bytea(&cols[2], events[i]->content_hash.data, events[i]->content_hash.len);
+    }
+}
+
+static void
+s_check_read(const PGresult *res, size_t n, inbox_status_t *status)
+{
+    for (size_t i = 0; i < n; i++)
+        status[i] = INBOX_NEW;
+    for (int r = 0; r < PQntuples(res); r++) {
+        int64_t ord = db_get_int64(res, r, 0);
+        if (ord >= 1 && (size_t) ord <= n)
+            status[ord - 1] = PQgetvalue(res, r, 1)[0] == 't' ? INBOX_DUPLICATE : INBOX_CONFLICT;
+    }
+}
+
+int
+inbox_check(db_t *db, Hrss__Event *const *events, size_t n, inbox_status_t *status)
+{
+    pgarray_t cols[3];
+    PGresult *res = NULL;
+    s_check_columns(cols, events, n);
+    if (s_run(db, false, "inbox_check", INBOX_CHECK_SQL, cols, 3, &res))
+        return -1;
+    s_check_read(res, n, status);
+    PQclear(res);
+    return 0;
+}
+
+int
+inbox_check_send(db_t *db, Hrss__Event *const *events, size_t n)
+{
+    pgarray_t cols[3];
+    s_check_columns(cols, events, n);
+    return s_run(db, true, "inbox_check", INBOX_CHECK_SQL, cols, 3, NULL);
+}
+
+int
+inbox_check_result(db_t *db, size_t n, inbox_status_t *status)
+{
+    PGresult *res = db_pipeline_result(db);
+    if (!res)
+        return -1;
+    s_check_read(res, n, status);
+    PQclear(res);
+    return 0;
+}
+
+static int
+s_inbox_insert(db_t *db, bool piped, Hrss__Event *const *events, size_t n)
+{
     pgarray_t cols[4];
-    pgarray_init_all(cols, 4);
+    pgarray_init_types(cols, k_insert_types, 4);
     for (size_t i = 0; i < n; i++) {
         pgarray_add_text(&cols[0], events[i]->scope);
         pgarray_add_text(&cols[1], events[i]->id);
         pgarray_add_bytea(&cols[2], events[i]->content_hash.data, events[i]->content_hash.len);
         pgarray_add_text(&cols[3], events[i]->type);
     }
-    const char *values[4];
-    PGresult *res = pgarray_literals(cols, 4, values) == 0 ? db_prepared(db, "inbox_insert",
-                                     "INSERT INTO inbox (scope, event_id, content_hash, type)"
-                                     " SELECT * FROM unnest($1::text[], $2::text[], $3::bytea[],"
-                                     " $4::text[])",
-                                     4, values, NULL, NULL)
-                       : NULL;
-    PQclear(res);
-    pgarray_free_all(cols, 4);
-    return res ? 0 : -1;
+    return s_run(db, piped, "inbox_insert", INBOX_INSERT_SQL, cols, 4, NULL);
+}
+
+int
+inbox_insert(db_t *db, Hrss__Event *const *events, size_t n)
+{
+    return n ? s_inbox_insert(db, false, events, n) : 0;
+}
+
+int
+inbox_insert_send(db_t *db, Hrss__Event *const *events, size_t n)
+{
+    return s_inbox_insert(db, true, events, n);
 }
 
 int
@@ -111,25 +190,12 @@ inbox_record(db_t *db, const Hrss__Event *ev, inbox_status_t *status)
     return *status == INBOX_NEW ? inbox_insert(db, one, 1) : 0;
 }
 
-int
-outbox_append_all(db_t *db, Hrss__Event *const *events, size_t n, uint64_t *last_seq)
+static int
+s_outbox_append(db_t *db, bool piped, Hrss__Event *const *events, size_t n, PGresult **out)
 {
-    if (n == 0)
-        return 0;
-    if (!db_xact_flag_test_and_set(db, DB_XACT_OUTBOX_LOCKED)) {
-        /* A statement of its own: the max(seq) below must be read by a
-         * statement that starts after the lock is held. */
-        PGresult *res = db_prepared(db, "outbox_lock",
-                                    "SELECT pg_advisory_xact_lock(hashtext(current_schema()"
-                                    " || '.outbox'))",
-                                    0, NULL, NULL, NULL);
-        if (!res)
-            return -1;
-        PQclear(res);
-    }
     enum { ID, SCOPE, TYPE, REGION, AT, DATA, HASH, CAUSE, NCOLS };
     pgarray_t cols[NCOLS];
-    pgarray_init_all(cols, NCOLS);
+    pgarray_init_types(cols, k_append_types, NCOLS);
     for (size_t i = 0; i < n; i++) {
         const Hrss__Event *ev = events[i];
         pgarray_add_text(&cols[ID], ev->id);
@@ -143,25 +209,26 @@ outbox_append_all(db_t *db, Hrss__Event *const *events, size_t n, uint64_t *last
                           ev->content_hash.len);
         pgarray_add_text(&cols[CAUSE], ev->cause);
     }
-    const char *values[NCOLS];
-    PGresult *res =
-        pgarray_literals(cols, NCOLS, values) == 0 ? db_prepared(db, "outbox_append",
-                         "WITH ins AS (INSERT INTO outbox (seq, event_id, scope, type, region,"
-                         " occurred_at_us, data, content_hash, cause)"
-                         " SELECT m.base + u.ord, u.id, u.scope, u.type, u.region, u.at, u.data,"
-                         " u.hash, u.cause"
-                         " FROM (SELECT coalesce(max(seq), 0) AS base FROM outbox) m,"
-                         " unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[],"
-                         " $6::bytea[], $7::bytea[], $8::text[])"
-                         " WITH ORDINALITY AS u(id, scope, type, region, at, data, hash, cause, ord)"
-                         " RETURNING seq) SELECT max(seq) FROM ins",
-                         NCOLS, values, NULL, NULL)
-           : NULL;
-    if (res)
-        *last_seq = (uint64_t) db_get_int64(res, 0, 0);
+    int lock = piped ? db_pipeline_send(db, "outbox_lock", OUTBOX_LOCK_SQL, 0, NULL, NULL, NULL)
+                     : db_prepared_run(db, "outbox_lock", OUTBOX_LOCK_SQL, 0, NULL);
+    if (lock) {
+        pgarray_free_all(cols, NCOLS);
+        return -1;
+    }
+    return s_run(db, piped, "outbox_append", OUTBOX_APPEND_SQL, cols, NCOLS, out);
+}
+
+int
+outbox_append_all(db_t *db, Hrss__Event *const *events, size_t n, uint64_t *last_seq)
+{
+    PGresult *res = NULL;
+    if (n == 0)
+        return 0;
+    if (s_outbox_append(db, false, events, n, &res))
+        return -1;
+    *last_seq = (uint64_t) db_get_int64(res, 0, 0);
     PQclear(res);
-    pgarray_free_all(cols, NCOLS);
-    return res ? 0 : -1;
+    return 0;
 }
 
 int
@@ -169,6 +236,27 @@ outbox_append(db_t *db, const Hrss__Event *ev, uint64_t *seq)
 {
     Hrss__Event *one[] = {(Hrss__Event *) ev};
     return outbox_append_all(db, one, 1, seq);
+}
+
+int
+outbox_append_send(db_t *db, Hrss__Event *const *events, size_t n)
+{
+    return s_outbox_append(db, true, events, n, NULL);
+}
+
+int
+outbox_append_result(db_t *db, uint64_t *last_seq)
+{
+    PGresult *lock = db_pipeline_result(db);
+    if (!lock)
+        return -1;
+    PQclear(lock);
+    PGresult *res = db_pipeline_result(db);
+    if (!res)
+        return -1;
+    *last_seq = (uint64_t) db_get_int64(res, 0, 0);
+    PQclear(res);
+    return 0;
 }
 
 int
@@ -277,17 +365,10 @@ cursor_load(db_t *db, const char *source, uint64_t *seq)
 }
 
 int
-cursor_store(db_t *db, const char *source, uint64_t seq)
+cursor_store_send(db_t *db, const char *source, uint64_t seq)
 {
     char s[24];
     snprintf(s, sizeof s, "%" PRIu64, seq);
     const char *values[] = {source, s};
-    PGresult *res = db_prepared(db, "cursor_store",
-                                "INSERT INTO cursors (source, seq) VALUES ($1, $2)"
-                                " ON CONFLICT (source) DO UPDATE SET seq = EXCLUDED.seq",
-                                2, values, NULL, NULL);
-    if (!res)
-        return -1;
-    PQclear(res);
-    return 0;
+    return db_pipeline_send(db, "cursor_store", CURSOR_STORE_SQL, 2, values, NULL, NULL);
 }

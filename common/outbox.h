@@ -7,9 +7,9 @@
  *  cursors: how far this service has applied each feed it consumes, stored in
  *           the same transaction as the effects.
  *
- * Commit order is feed order: the first append of a transaction takes a
- * transaction-level advisory lock, held until commit, and numbers rows
- * max(seq)+1 under it. A reader of `seq > cursor` therefore never passes a
+ * Commit order is feed order: an append takes a transaction-level advisory
+ * lock (again, re-entrantly, if the transaction holds it), held until
+ * commit, and numbers rows max(seq)+1 under it. A reader of `seq > cursor` therefore never passes a
  * row that commits later with a smaller number, and seq has no gaps. */
 #ifndef HRSS_OUTBOX_H
 #define HRSS_OUTBOX_H
@@ -30,6 +30,12 @@ typedef enum { INBOX_NEW, INBOX_DUPLICATE, INBOX_CONFLICT } inbox_status_t;
 int inbox_check(db_t *db, Hrss__Event *const *events, size_t n, inbox_status_t *status);
 /* Records the events' (scope, id, content_hash) in one statement. */
 int inbox_insert(db_t *db, Hrss__Event *const *events, size_t n);
+/* inbox_check and inbox_insert sent into the caller's open pipeline (n > 0);
+ * the check's answer is read with inbox_check_result, the insert's with
+ * db_pipeline_result. */
+int inbox_check_send(db_t *db, Hrss__Event *const *events, size_t n);
+int inbox_check_result(db_t *db, size_t n, inbox_status_t *status);
+int inbox_insert_send(db_t *db, Hrss__Event *const *events, size_t n);
 /* inbox_check then inbox_insert of one event. */
 int inbox_record(db_t *db, const Hrss__Event *ev, inbox_status_t *status);
 
@@ -39,6 +45,10 @@ int inbox_record(db_t *db, const Hrss__Event *ev, inbox_status_t *status);
 int outbox_append_all(db_t *db, Hrss__Event *const *events, size_t n, uint64_t *last_seq);
 /* The same for one event. */
 int outbox_append(db_t *db, const Hrss__Event *ev, uint64_t *seq);
+/* outbox_append_all sent into the caller's open pipeline (n > 0): two
+ * statements, the lock and the append, read with outbox_append_result. */
+int outbox_append_send(db_t *db, Hrss__Event *const *events, size_t n);
+int outbox_append_result(db_t *db, uint64_t *last_seq);
 
 /* Committed rows with seq > after, at most `limit`, in seq order, into `page`
  * (events allocated here, source set to `source`); page->head is `head`, the
@@ -51,7 +61,8 @@ void outbox_page_clear(Hrss__FeedPage *page);
 int outbox_head(db_t *db, uint64_t *head);
 
 int cursor_load(db_t *db, const char *source, uint64_t *seq);
-/* Inside the caller's transaction. */
-int cursor_store(db_t *db, const char *source, uint64_t seq);
+/* Sent into the caller's open pipeline, inside its transaction; its answer
+ * is read with db_pipeline_result. */
+int cursor_store_send(db_t *db, const char *source, uint64_t seq);
 
 #endif

@@ -158,13 +158,35 @@ s_txn_push(service_t *svc, Hrss__Event *row)
     return 0;
 }
 
+/* The end of a transaction in one round trip: what it has left to write
+ * (the accepted events' ids, the outbox rows it gathered, a feed's cursor)
+ * and COMMIT, in one pipeline. On failure the caller rolls back. */
 static int
-s_txn_flush(service_t *svc)
+s_txn_commit(service_t *svc, Hrss__Event *const *accepted, size_t naccepted,
+             const char *source, uint64_t cursor)
 {
-    uint64_t last;
-    if (svc->txn_n == 0)
-        return 0;
-    if (outbox_append_all(svc->db, svc->txn_rows, svc->txn_n, &last))
+    db_t *db = svc->db;
+    uint64_t last = svc->last_seq;
+    if (db_pipeline_begin(db))
+        return -1;
+    int rc = (naccepted && inbox_insert_send(db, accepted, naccepted)) ||
+                     (svc->txn_n && outbox_append_send(db, svc->txn_rows, svc->txn_n)) ||
+                     (source && cursor_store_send(db, source, cursor)) ||
+                     db_pipeline_send_sql(db, "COMMIT") || db_pipeline_sync(db)
+                 ? -1
+                 : 0;
+    PGresult *res;
+    if (rc == 0 && naccepted)
+        rc = (res = db_pipeline_result(db)) ? (PQclear(res), 0) : -1;
+    if (rc == 0 && svc->txn_n)
+        rc = outbox_append_result(db, &last);
+    if (rc == 0 && source)
+        rc = (res = db_pipeline_result(db)) ? (PQclear(res), 0) : -1;
+    if (rc == 0)
+        rc = db_pipeline_expect(db, "COMMIT");
+    if (db_pipeline_end(db))
+        rc = -1;
+    if (rc)
         return -1;
     svc->txn_n = 0;
     svc->last_seq = last;
@@ -212,8 +234,9 @@ service_send_run(service_t *svc, const char *name, const char *sql, pgarray_t *c
                  size_t ncolumns)
 {
     const char *values[32];
-    int rc = ncolumns <= 32 && pgarray_literals(columns, ncolumns, values) == 0
-                 ? db_pipeline_send(svc->db, name, sql, (int) ncolumns, values, NULL, NULL)
+    int lengths[32], formats[32];
+    int rc = ncolumns <= 32 && pgarray_params(columns, ncolumns, values, lengths, formats) == 0
+                 ? db_pipeline_send(svc->db, name, sql, (int) ncolumns, values, lengths, formats)
                  : -1;
     pgarray_free_all(columns, ncolumns);
     return rc;
@@ -553,6 +576,24 @@ s_step(batch_t *b, size_t i)
     return s_careful_end(b, i, mark, STEP_OK);
 }
 
+/* The start of a batch's transaction in one round trip: BEGIN and which of
+ * its events were accepted before. */
+static int
+s_txn_begin(service_t *svc, Hrss__Event *const *events, size_t n, inbox_status_t *status)
+{
+    db_t *db = svc->db;
+    if (db_pipeline_begin(db))
+        return -1;
+    int rc = db_pipeline_send_sql(db, "BEGIN") || inbox_check_send(db, events, n) ||
+                     db_pipeline_sync(db) || db_pipeline_expect(db, "BEGIN") ||
+                     inbox_check_result(db, n, status)
+                 ? -1
+                 : 0;
+    if (db_pipeline_end(db))
+        rc = -1;
+    return rc;
+}
+
 /* One attempt at the whole batch in one transaction: the inbox is asked once,
  * handlers' statements go out in pipelines, the accepted ids and the outbox
  * rows are written once. Returns 0 when committed, 1 when the data of an
@@ -584,7 +625,7 @@ s_apply_batch(service_t *svc, const Hrss__EventBatch *batch, Hrss__EventResult *
     if (!status || !accepted || !b.state || !b.data || !b.handler || !b.pending ||
         !b.stmt_sizes || !ids.slots || !b.keys.keys || !b.keys.runs)
         return -1;
-    if (db_begin(svc->db) || inbox_check(svc->db, b.events, n, status))
+    if (s_txn_begin(svc, b.events, n, status))
         return -1;
 
     step_rc_t rc = STEP_OK;
@@ -633,9 +674,7 @@ s_apply_batch(service_t *svc, const Hrss__EventBatch *batch, Hrss__EventResult *
     for (size_t i = 0; i < n; i++)
         if (b.state[i] == EV_ACCEPTED)
             accepted[naccepted++] = b.events[i];
-    if (inbox_insert(svc->db, accepted, naccepted) || s_txn_flush(svc) || db_commit(svc->db))
-        return -1;
-    return 0;
+    return s_txn_commit(svc, accepted, naccepted, NULL, 0) ? -1 : 0;
 }
 
 /* After every commit: its outbox may have grown, and its answers changed. */
@@ -969,8 +1008,8 @@ s_consumer_apply(service_t *svc, consumer_t *c, const Hrss__FeedPage *page)
         if (rc)
             goto fail;
     }
-    if ((c->sub->page_end && c->sub->page_end(svc, c->sub->source, true)) || s_txn_flush(svc) ||
-        cursor_store(svc->db, c->sub->source, last) || db_commit(svc->db))
+    if ((c->sub->page_end && c->sub->page_end(svc, c->sub->source, true)) ||
+        s_txn_commit(svc, NULL, 0, c->sub->source, last))
         goto fail;
     c->cursor = last;
     arena_reset(svc->txn_arena);

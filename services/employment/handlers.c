@@ -50,8 +50,11 @@ s_person_registered(service_t *svc, Hrss__Event *const *events, ProtobufCMessage
                     size_t n)
 {
     enum { ID, NAME, REGION, HOUSEHOLD, CATEGORIES, EDUCATION, PHONE, AT, NCOLS };
+    static const uint32_t types[NCOLS] = {PGARRAY_BPCHAR, PGARRAY_TEXT, PGARRAY_BPCHAR,
+                                          PGARRAY_TEXT,   PGARRAY_TEXT, PGARRAY_TEXT,
+                                          PGARRAY_TEXT,   PGARRAY_INT8};
     pgarray_t cols[NCOLS], categories;
-    pgarray_init_all(cols, NCOLS);
+    pgarray_init_types(cols, types, NCOLS);
     pgarray_init(&categories);
     for (size_t k = 0; k < n; k++) {
         const Hrss__PersonRegistered *d = (const Hrss__PersonRegistered *) data[k];
@@ -97,8 +100,9 @@ s_unemployment_registered(service_t *svc, Hrss__Event *const *events,
                           ProtobufCMessage *const *data, size_t n)
 {
     enum { ID, ON, REGION, NCOLS };
+    static const uint32_t types[NCOLS] = {PGARRAY_BPCHAR, PGARRAY_LITERAL, PGARRAY_BPCHAR};
     pgarray_t cols[NCOLS];
-    pgarray_init_all(cols, NCOLS);
+    pgarray_init_types(cols, types, NCOLS);
     for (size_t k = 0; k < n; k++) {
         const Hrss__UnemploymentRegistered *d = (const Hrss__UnemploymentRegistered *) data[k];
         pgarray_add_text(&cols[ID], d->id_number);
@@ -123,8 +127,10 @@ s_employed(service_t *svc, Hrss__Event *const *events, ProtobufCMessage *const *
 {
     (void) events;
     enum { ID, KIND, LOCATION, CREDIT_CODE, EMPLOYER, SINCE, NCOLS };
+    static const uint32_t types[NCOLS] = {PGARRAY_BPCHAR, PGARRAY_TEXT,   PGARRAY_TEXT,
+                                          PGARRAY_BPCHAR, PGARRAY_TEXT,   PGARRAY_LITERAL};
     pgarray_t cols[NCOLS];
-    pgarray_init_all(cols, NCOLS);
+    pgarray_init_types(cols, types, NCOLS);
     for (size_t k = 0; k < n; k++) {
         const Hrss__Employed *d = (const Hrss__Employed *) data[k];
         pgarray_add_text(&cols[ID], d->id_number);

@@ -86,6 +86,7 @@ static const struct {
     const char *name;   /* of the prepared statement */
     const char *sql;
     int ncols;
+    uint32_t types[RUN_COLS];   /* of the run's array columns, binary (see pgarray.h) */
 } s_kinds[] = {
     /* (region, deceased) as they were, NULLs for a new person; the person
      * is upserted unless deceased */
@@ -101,7 +102,7 @@ static const struct {
          "        SET region = EXCLUDED.region, categories = EXCLUDED.categories"
          "        WHERE NOT persons.deceased RETURNING 1)"
          " SELECT region, deceased FROM old ORDER BY ord",
-         3},
+         3, {PGARRAY_BPCHAR, PGARRAY_BPCHAR, PGARRAY_TEXT}},
     /* (hit, unemployed_region as it was) */
     [PENDING_UNEMPLOYMENT_REGISTERED] =
         {"employment.unemployment_registered", "persons_unemployed",
@@ -113,7 +114,7 @@ static const struct {
          "        RETURNING u.ord, old.unemployed_region)"
          " SELECT up.ord IS NOT NULL, up.unemployed_region"
          " FROM u LEFT JOIN up ON up.ord = u.ord ORDER BY u.ord",
-         2},
+         2, {PGARRAY_BPCHAR, PGARRAY_BPCHAR}},
     /* (hit, unemployed_region as it was, hard to employ). Most employments
      * are no re-employment: the row as it was is read only for the persons
      * updated, by subqueries that see the same snapshot as a self-join
@@ -131,7 +132,7 @@ static const struct {
          "         WHERE old.id_number = p.id_number) AS hard)"
          " SELECT up.ord IS NOT NULL, up.unemployed_region, up.hard"
          " FROM u LEFT JOIN up ON up.ord = u.ord ORDER BY u.ord",
-         1},
+         1, {PGARRAY_BPCHAR}},
     /* (hit, region and unemployed_region as they were) */
     [PENDING_EMPLOYMENT_DECEASED] =
         {"employment.person_deceased", "persons_deceased",
@@ -142,7 +143,7 @@ static const struct {
          "        RETURNING u.ord, old.region, old.unemployed_region)"
          " SELECT up.ord IS NOT NULL, up.region, up.unemployed_region"
          " FROM u LEFT JOIN up ON up.ord = u.ord ORDER BY u.ord",
-         1},
+         1, {PGARRAY_BPCHAR}},
     /* (hit): the enrollment was not active and the person is not dead */
     [PENDING_ENROLLED] =
         {"insurance.enrolled", "enrollments_activate",
@@ -156,7 +157,7 @@ static const struct {
          "        WHERE NOT enrollments.active RETURNING id_number)"
          " SELECT up.id_number IS NOT NULL"
          " FROM u LEFT JOIN up ON up.id_number = u.id ORDER BY u.ord",
-         3},
+         3, {PGARRAY_BPCHAR, PGARRAY_TEXT, PGARRAY_BPCHAR}},
     /* One event, not a run: the enrollments end only when the death is new;
      * no row when it was known already, else one row (scheme, region) per
      * enrollment ended, or one row of NULLs when none was active. */
@@ -168,7 +169,7 @@ static const struct {
          "       WHERE id_number = $1 AND active AND EXISTS (SELECT 1 FROM d)"
          "       RETURNING scheme, region)"
          " SELECT e.scheme, e.region FROM d LEFT JOIN e ON true",
-         1},
+         1, {0}},   /* plain text parameters: not a run */
 };
 
 /* ---- the page in flight --------------------------------------------------------- */
@@ -310,13 +311,14 @@ s_run_send(service_t *svc)
     db_t *db = service_db(svc);
     int ncols = s_kinds[s_page.run.kind].ncols;
     const char *values[RUN_COLS];
+    int lengths[RUN_COLS], formats[RUN_COLS];
     int rc = -1;
-    if (pgarray_literals(s_page.run.cols, (size_t) ncols, values))
+    if (pgarray_params(s_page.run.cols, (size_t) ncols, values, lengths, formats))
         log_error("out of memory applying a page of a feed");
     else if (s_run_note(s_page.run.first, s_page.n - s_page.run.first) == 0 &&
              s_pipeline(db) == 0 &&
              db_pipeline_send(db, s_kinds[s_page.run.kind].name, s_kinds[s_page.run.kind].sql,
-                              ncols, values, NULL, NULL) == 0)
+                              ncols, values, lengths, formats) == 0)
         rc = 0;
     s_run_close();
     return rc;
@@ -363,6 +365,8 @@ s_run_join(service_t *svc, const Hrss__Event *ev, pending_kind_t kind, const cha
     if (!s_page.run.open) {
         s_page.run.open = true;
         s_page.run.kind = kind;
+        for (size_t i = 0; i < RUN_COLS; i++)
+            pgarray_retype(&s_page.run.cols[i], s_kinds[kind].types[i]);
         s_page.run.first = s_page.n;
         if (++s_page.run.gen == 0) {   /* wrapped: every slot looks free again */
             for (size_t i = 0; i < RUN_SLOTS; i++)
@@ -524,31 +528,29 @@ s_page_write(db_t *db)
     if (!s_page.facts || facts_page_count(s_page.facts) == 0)
         return 0;
     int rc = -1;
-    pgarray_t codes, regions, months, deltas;
-    pgarray_init(&codes);
-    pgarray_init(&regions);
-    pgarray_init(&months);
-    pgarray_init(&deltas);
-    facts_page_arrays(s_page.facts, &codes, &regions, &months, &deltas);
-    const char *values[] = {pgarray_literal(&codes), pgarray_literal(&regions),
-                            pgarray_literal(&months), pgarray_literal(&deltas)};
-    if (!values[0] || !values[1] || !values[2] || !values[3]) {
+    static const uint32_t types[] = {PGARRAY_TEXT, PGARRAY_BPCHAR, PGARRAY_LITERAL,
+                                     PGARRAY_INT8};
+    pgarray_t cols[4];
+    pgarray_init_types(cols, types, 4);
+    facts_page_arrays(s_page.facts, &cols[0], &cols[1], &cols[2], &cols[3]);
+    const char *values[4];
+    int lengths[4], formats[4];
+    if (pgarray_params(cols, 4, values, lengths, formats)) {
         log_error("out of memory writing the facts of a page");
         goto out;
     }
-    rc = db_prepared_run(db, "facts_add_page",
-                "INSERT INTO facts (code, region, month, value)"
-                " SELECT d.code, d.region, d.month, d.delta"
-                " FROM unnest($1::text[], $2::char(12)[], $3::int[], $4::bigint[])"
-                "      AS d(code, region, month, delta)"
-                " ON CONFLICT (code, region, month)"
-                " DO UPDATE SET value = facts.value + EXCLUDED.value",
-                4, values);
+    PGresult *res = db_prepared(db, "facts_add_page",
+                                "INSERT INTO facts (code, region, month, value)"
+                                " SELECT d.code, d.region, d.month, d.delta"
+                                " FROM unnest($1::text[], $2::char(12)[], $3::int[], $4::bigint[])"
+                                "      AS d(code, region, month, delta)"
+                                " ON CONFLICT (code, region, month)"
+                                " DO UPDATE SET value = facts.value + EXCLUDED.value",
+                                4, values, lengths, formats);
+    rc = res ? 0 : -1;
+    PQclear(res);
 out:
-    pgarray_free(&codes);
-    pgarray_free(&regions);
-    pgarray_free(&months);
-    pgarray_free(&deltas);
+    pgarray_free_all(cols, 4);
     return rc;
 }
 
