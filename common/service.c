@@ -74,6 +74,8 @@ struct service_t {
     uint64_t malformed;         /* requests dropped as unreadable */
     uint64_t unknown;           /* requests of a type nobody handles */
     uint64_t careful_batches;   /* batches applied again event by event (s_apply_events) */
+    unsigned checked_batches;   /* batches still to ask the inbox first (s_apply_events) */
+    uint64_t checked_retries;   /* optimistic attempts voided by a resent id (resent_batches) */
 };
 
 static volatile sig_atomic_t s_stop = 0;
@@ -160,7 +162,8 @@ s_txn_push(service_t *svc, Hrss__Event *row)
 
 /* The end of a transaction in one round trip: what it has left to write
  * (the accepted events' ids, the outbox rows it gathered, a feed's cursor)
- * and COMMIT, in one pipeline. On failure the caller rolls back. */
+ * and COMMIT, in one pipeline. On failure the caller rolls back: -1, or 2
+ * when the inbox already had one of the accepted ids. */
 static int
 s_txn_commit(service_t *svc, Hrss__Event *const *accepted, size_t naccepted,
              const char *source, uint64_t cursor)
@@ -176,8 +179,13 @@ s_txn_commit(service_t *svc, Hrss__Event *const *accepted, size_t naccepted,
                  ? -1
                  : 0;
     PGresult *res;
-    if (rc == 0 && naccepted)
-        rc = (res = db_pipeline_result(db)) ? (PQclear(res), 0) : -1;
+    if (rc == 0 && naccepted) {
+        res = db_pipeline_result(db);
+        if (res)
+            PQclear(res);
+        else   /* unique_violation: an id of the batch was accepted before */
+            rc = strcmp(db_sqlstate(db), "23505") == 0 ? 2 : -1;
+    }
     if (rc == 0 && svc->txn_n)
         rc = outbox_append_result(db, &last);
     if (rc == 0 && source)
@@ -187,7 +195,7 @@ s_txn_commit(service_t *svc, Hrss__Event *const *accepted, size_t naccepted,
     if (db_pipeline_end(db))
         rc = -1;
     if (rc)
-        return -1;
+        return rc;
     svc->txn_n = 0;
     svc->last_seq = last;
     return 0;
@@ -576,6 +584,18 @@ s_step(batch_t *b, size_t i)
     return s_careful_end(b, i, mark, STEP_OK);
 }
 
+/* How a batch is applied. Resends are rare and the inbox's primary key
+ * refuses an id twice, so a batch first goes without asking the inbox
+ * (optimistic): a resent id among its accepted events then fails the
+ * COMMIT's pipeline with a unique violation, and its rejected events, which
+ * leave no row, are looked up before. Either way the attempt is void and the
+ * batch is applied again, asking the inbox first (checked): an event accepted
+ * once is a duplicate for good, even when it would be refused now. Careful:
+ * checked, and each event alone in a savepoint. */
+typedef enum { APPLY_OPTIMISTIC, APPLY_CHECKED, APPLY_CAREFUL } apply_mode_t;
+#define APPLY_SEEN_BEFORE 2      /* s_apply_batch: an id was accepted before */
+#define CHECKED_AFTER_RESEND 64  /* batches checked after a resend: resends come in bursts */
+
 /* The start of a batch's transaction in one round trip: BEGIN and which of
  * its events were accepted before. */
 static int
@@ -594,21 +614,23 @@ s_txn_begin(service_t *svc, Hrss__Event *const *events, size_t n, inbox_status_t
     return rc;
 }
 
-/* One attempt at the whole batch in one transaction: the inbox is asked once,
+/* One attempt at the whole batch in one transaction (see apply_mode_t):
  * handlers' statements go out in pipelines, the accepted ids and the outbox
  * rows are written once. Returns 0 when committed, 1 when the data of an
  * event tripped the database (the transaction is aborted: try again,
- * carefully), -1 when the database failed. `careful`: each event alone in a
- * savepoint, so that one whose data trips the database is rejected and the
- * others applied — slower, for a batch known to hold such an event. */
+ * carefully), APPLY_SEEN_BEFORE when optimistic and an id of the batch was
+ * accepted before (try again, checked), -1 when the database failed.
+ * Careful: each event alone in a savepoint, so that one whose data trips the
+ * database is rejected and the others applied — slower, for a batch known to
+ * hold such an event. */
 static int
 s_apply_batch(service_t *svc, const Hrss__EventBatch *batch, Hrss__EventResult *slots,
-              bool careful)
+              apply_mode_t mode)
 {
     size_t n = batch->n_events;
     arena_t *arena = svc->arena;
-    batch_t b = {.svc = svc, .events = batch->events, .slots = slots, .careful = careful,
-                 .run = 1};
+    batch_t b = {.svc = svc, .events = batch->events, .slots = slots,
+                 .careful = mode == APPLY_CAREFUL, .run = 1};
     inbox_status_t *status = arena_alloc(arena, n * sizeof *status);
     Hrss__Event **accepted = arena_alloc(arena, n * sizeof *accepted);
     b.state = arena_alloc(arena, n * sizeof *b.state);
@@ -625,7 +647,8 @@ s_apply_batch(service_t *svc, const Hrss__EventBatch *batch, Hrss__EventResult *
     if (!status || !accepted || !b.state || !b.data || !b.handler || !b.pending ||
         !b.stmt_sizes || !ids.slots || !b.keys.keys || !b.keys.runs)
         return -1;
-    if (s_txn_begin(svc, b.events, n, status))
+    /* status: all INBOX_NEW (zeroed) unless checked */
+    if (mode == APPLY_OPTIMISTIC ? db_begin(svc->db) : s_txn_begin(svc, b.events, n, status))
         return -1;
 
     step_rc_t rc = STEP_OK;
@@ -670,11 +693,23 @@ s_apply_batch(service_t *svc, const Hrss__EventBatch *batch, Hrss__EventResult *
     if (rc != STEP_OK)
         return rc == STEP_AGAIN ? 1 : -1;
 
-    size_t naccepted = 0;
-    for (size_t i = 0; i < n; i++)
+    size_t naccepted = 0, nrejected = 0;
+    Hrss__Event **rejected = accepted + n;   /* filled from the end */
+    for (size_t i = 0; i < n; i++) {
         if (b.state[i] == EV_ACCEPTED)
             accepted[naccepted++] = b.events[i];
-    return s_txn_commit(svc, accepted, naccepted, NULL, 0) ? -1 : 0;
+        else if (slots[i].status == HRSS__OUTCOME__REJECTED)
+            *--rejected = b.events[i];
+    }
+    nrejected = (size_t) (accepted + n - rejected);
+    if (mode == APPLY_OPTIMISTIC && nrejected) {
+        if (inbox_check(svc->db, rejected, nrejected, status))
+            return -1;
+        for (size_t i = 0; i < nrejected; i++)
+            if (status[i] != INBOX_NEW)
+                return APPLY_SEEN_BEFORE;
+    }
+    return s_txn_commit(svc, accepted, naccepted, NULL, 0);
 }
 
 /* After every commit: its outbox may have grown, and its answers changed. */
@@ -730,7 +765,18 @@ s_apply_events(service_t *svc, Hrss__Event **events, size_t n, Hrss__EventResult
     batch.n_events = n;
     int rc = -1;
     if (svc->migrated && db_ensure(svc->db) == 0) {
-        rc = s_apply_batch(svc, &batch, slots, false);
+        apply_mode_t mode = svc->checked_batches ? APPLY_CHECKED : APPLY_OPTIMISTIC;
+        if (svc->checked_batches)
+            svc->checked_batches--;
+        rc = s_apply_batch(svc, &batch, slots, mode);
+        if (rc == APPLY_SEEN_BEFORE) {
+            /* a resend: the attempt is void; again, asking the inbox first */
+            db_rollback(svc->db);
+            s_txn_discard(svc);
+            svc->checked_batches = CHECKED_AFTER_RESEND;
+            svc->checked_retries++;
+            rc = s_apply_batch(svc, &batch, slots, APPLY_CHECKED);
+        }
         if (rc == 1) {
             /* An event whose data trips a constraint aborted the transaction:
              * the batch again, each event in a savepoint, that one rejected. */
@@ -739,7 +785,7 @@ s_apply_events(service_t *svc, Hrss__Event **events, size_t n, Hrss__EventResult
             if (!alone)
                 return 1;
             svc->careful_batches++;
-            rc = s_apply_batch(svc, &batch, slots, true) == 0 ? 0 : -1;
+            rc = s_apply_batch(svc, &batch, slots, APPLY_CAREFUL) == 0 ? 0 : -1;
         }
     }
     if (rc != 0) {
@@ -852,6 +898,8 @@ s_on_ping(service_t *svc, Hrss__Reply *reply)
     pong->unknown = svc->unknown;
     pong->has_careful_batches = 1;
     pong->careful_batches = svc->careful_batches;
+    pong->has_resent_batches = 1;
+    pong->resent_batches = svc->checked_retries;
     pong->feeds = arena_alloc(svc->arena, (svc->nconsumers + 1) * sizeof *pong->feeds);
     for (size_t i = 0; pong->feeds && i < svc->nconsumers; i++) {
         const consumer_t *c = &svc->consumers[i];

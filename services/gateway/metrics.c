@@ -251,6 +251,14 @@ metrics_render(metrics_t *m, const Hrss__Pong *const pongs[SERVICE_COUNT], size_
             s_printf(&t, "hrss_service_careful_batches_total{service=\"%s\"} %llu\n",
                      service_name((service_id_t) s),
                      (unsigned long long) pongs[s]->careful_batches);
+    s_printf(&t, "# HELP hrss_service_resent_batches_total event batches a service applied"
+                 " again, asking the inbox first, because one of their ids was accepted before\n"
+                 "# TYPE hrss_service_resent_batches_total counter\n");
+    for (int s = 0; s < SERVICE_COUNT; s++)
+        if (pongs[s])
+            s_printf(&t, "hrss_service_resent_batches_total{service=\"%s\"} %llu\n",
+                     service_name((service_id_t) s),
+                     (unsigned long long) pongs[s]->resent_batches);
     *len = t.len;
     return t.buf;
 }

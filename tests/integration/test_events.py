@@ -184,6 +184,25 @@ class EventsTest(unittest.TestCase):
                     {"id_number": idn, "scheme": "resident_pension", "enrolled_on": "2023-03-05"}),
             "person_deceased")
 
+    def test_accepted_event_sent_again_after_a_change_is_a_duplicate(self):
+        # Once accepted, an event's answer is `duplicate` for good, even when
+        # it would be refused now: the death makes the enrollment impossible,
+        # yet its resend must not read as a refusal of something recorded.
+        idn = person()
+        enrolled = h.event("insurance.enrolled", VILLAGE, AT,
+                           {"id_number": idn, "scheme": "resident_pension",
+                            "enrolled_on": "2023-03-05"})
+        death = h.event("insurance.death_reported", VILLAGE, AT,
+                        {"id_number": idn, "died_on": "2023-03-08"})
+        self.assertEqual([r["status"] for r in h.post_events(
+            self.county, [registered(idn), enrolled, death])], ["accepted"] * 3)
+        again = h.post_events(self.county, [enrolled])[0]
+        self.assertEqual(again["status"], "duplicate", again)
+        # and alone among new events of the same batch
+        other = person()
+        results = h.post_events(self.county, [registered(other), enrolled])
+        self.assertEqual([r["status"] for r in results], ["accepted", "duplicate"], results)
+
     def test_rejected_event_changes_nothing(self):
         idn = person()
         ev = h.event("employment.unemployment_registered", VILLAGE, AT,
