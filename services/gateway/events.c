@@ -145,19 +145,19 @@ events_post(gateway_t *gw, http_req_t *req)
     if (!json_is_object(body) || json_object_size(body) != 1 || !json_is_array(events)) {
         http_problem(req, 400, "invalid_envelope", "Malformed request",
                      "the body must be {\"events\": [ ... ]}", NULL);
-        json_decref(body);
+        gateway_body_free(body);
         return;
     }
     size_t n = json_array_size(events);
     if (n < 1 || n > EVENTS_MAX) {
         http_problem(req, 400, "invalid_envelope", "Wrong number of events",
                      "a request carries 1 to 1000 events", NULL);
-        json_decref(body);
+        gateway_body_free(body);
         return;
     }
     events_work_t *w = gateway_work_new(req, sizeof *w, s_work_free);
     if (!w) {
-        json_decref(body);
+        gateway_body_free(body);
         return;
     }
     w->n = n;
@@ -166,7 +166,7 @@ events_post(gateway_t *gw, http_req_t *req)
     for (int s = 0; s < SERVICE_COUNT; s++)
         w->positions[s] = calloc(n, sizeof(size_t));
     if (!w->answers || !w->events || !w->positions[SERVICE_COUNT - 1]) {
-        json_decref(body);
+        gateway_body_free(body);
         http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
         return;
     }
@@ -198,7 +198,7 @@ events_post(gateway_t *gw, http_req_t *req)
             w->positions[type->owner][w->counts[type->owner]++] = i;
         }
     }
-    json_decref(body);
+    gateway_body_free(body);
     if (outside)
         audit_record(gw, req, "out_of_scope", first_outside, 200,
                      outside == 1 ? "1 event outside the token's region"

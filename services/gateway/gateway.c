@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "gateway.h"
+#include "json_block.h"
 
 #define JSON_DEPTH_MAX 32
 
@@ -44,7 +45,7 @@ gateway_parse_body(http_req_t *req)
     }
     json_error_t error;
     /* duplicate keys are ambiguous: which one did the sender mean? */
-    json_t *body = json_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &error);
+    json_t *body = json_block_loadb(req->body, req->body_len, JSON_REJECT_DUPLICATES, &error);
     if (!body) {
         char detail[256];
         snprintf(detail, sizeof detail, "%s at line %d column %d", error.text, error.line,
@@ -53,12 +54,18 @@ gateway_parse_body(http_req_t *req)
         return NULL;
     }
     if (s_depth(body, JSON_DEPTH_MAX) < 0) {
-        json_decref(body);
+        gateway_body_free(body);
         http_problem(req, 400, "invalid_json", "JSON nested too deeply",
                      "JSON may nest at most 32 levels", NULL);
         return NULL;
     }
     return body;
+}
+
+void
+gateway_body_free(json_t *body)
+{
+    json_block_release(body);
 }
 
 

@@ -204,5 +204,8 @@ void *gateway_work_new(http_req_t *req, size_t size, void (*work_free)(void *wor
 /* Parses a JSON body with the gateway's limits (depth); responds 400 and
  * returns NULL when it is not acceptable JSON. */
 json_t *gateway_parse_body(http_req_t *req);
+/* Releases a body of gateway_parse_body: its tree lives in one block (see
+ * json_block.h), so nothing may keep a value of it or change it. */
+void gateway_body_free(json_t *body);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "config.h"
 #include "gateway.h"
+#include "json_block.h"
 #include "log.h"
 #include "outbox.h"
 #include "timeutil.h"
@@ -85,6 +86,7 @@ int
 main(void)
 {
     log_init("gateway");
+    json_block_install();   /* before anything allocates with jansson */
     struct sigaction sa = {0};
     sa.sa_handler = s_on_signal;
     sigaction(SIGTERM, &sa, NULL);

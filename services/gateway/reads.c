@@ -417,7 +417,7 @@ reads_targets_put(gateway_t *gw, http_req_t *req, const char *year_text, const c
     if (!body)
         return;
     if (!json_is_object(body) || json_object_size(body) == 0 || json_object_size(body) > 500) {
-        json_decref(body);
+        gateway_body_free(body);
         http_problem(req, 400, "invalid_body", "Invalid targets",
                      "the body must be an object of 1 to 500 {\"<indicator code>\": <number>}",
                      NULL);
@@ -473,7 +473,7 @@ reads_targets_put(gateway_t *gw, http_req_t *req, const char *year_text, const c
     }
     free(values);
     free(ptrs);
-    json_decref(body);
+    gateway_body_free(body);
 }
 
 /* ---- province feed --------------------------------------------------------------- */
