@@ -41,6 +41,7 @@ typedef struct {
 /* Event batches that arrive together are applied in one transaction (group
  * commit): under load the fsync of one COMMIT serves several clients. */
 #define GROUP_REQUESTS 64
+#define SEEN_BEFORE 2            /* s_txn_commit, s_apply_batch: an id was accepted before */
 #define GROUP_EVENTS 4000
 
 typedef struct {
@@ -75,7 +76,7 @@ struct service_t {
     uint64_t unknown;           /* requests of a type nobody handles */
     uint64_t careful_batches;   /* batches applied again event by event (s_apply_events) */
     unsigned checked_batches;   /* batches still to ask the inbox first (s_apply_events) */
-    uint64_t checked_retries;   /* optimistic attempts voided by a resent id (resent_batches) */
+    uint64_t resent_batches;    /* optimistic attempts voided by a resent id (s_apply_events) */
 };
 
 static volatile sig_atomic_t s_stop = 0;
@@ -162,8 +163,8 @@ s_txn_push(service_t *svc, Hrss__Event *row)
 
 /* The end of a transaction in one round trip: what it has left to write
  * (the accepted events' ids, the outbox rows it gathered, a feed's cursor)
- * and COMMIT, in one pipeline. On failure the caller rolls back: -1, or 2
- * when the inbox already had one of the accepted ids. */
+ * and COMMIT, in one pipeline. On failure the caller rolls back: -1, or
+ * SEEN_BEFORE when the inbox already had one of the accepted ids. */
 static int
 s_txn_commit(service_t *svc, Hrss__Event *const *accepted, size_t naccepted,
              const char *source, uint64_t cursor)
@@ -184,7 +185,7 @@ s_txn_commit(service_t *svc, Hrss__Event *const *accepted, size_t naccepted,
         if (res)
             PQclear(res);
         else   /* unique_violation: an id of the batch was accepted before */
-            rc = strcmp(db_sqlstate(db), "23505") == 0 ? 2 : -1;
+            rc = strcmp(db_sqlstate(db), "23505") == 0 ? SEEN_BEFORE : -1;
     }
     if (rc == 0 && svc->txn_n)
         rc = outbox_append_result(db, &last);
@@ -593,7 +594,6 @@ s_step(batch_t *b, size_t i)
  * once is a duplicate for good, even when it would be refused now. Careful:
  * checked, and each event alone in a savepoint. */
 typedef enum { APPLY_OPTIMISTIC, APPLY_CHECKED, APPLY_CAREFUL } apply_mode_t;
-#define APPLY_SEEN_BEFORE 2      /* s_apply_batch: an id was accepted before */
 #define CHECKED_AFTER_RESEND 64  /* batches checked after a resend: resends come in bursts */
 
 /* The start of a batch's transaction in one round trip: BEGIN and which of
@@ -618,7 +618,7 @@ s_txn_begin(service_t *svc, Hrss__Event *const *events, size_t n, inbox_status_t
  * handlers' statements go out in pipelines, the accepted ids and the outbox
  * rows are written once. Returns 0 when committed, 1 when the data of an
  * event tripped the database (the transaction is aborted: try again,
- * carefully), APPLY_SEEN_BEFORE when optimistic and an id of the batch was
+ * carefully), SEEN_BEFORE when optimistic and an id of the batch was
  * accepted before (try again, checked), -1 when the database failed.
  * Careful: each event alone in a savepoint, so that one whose data trips the
  * database is rejected and the others applied — slower, for a batch known to
@@ -693,7 +693,7 @@ s_apply_batch(service_t *svc, const Hrss__EventBatch *batch, Hrss__EventResult *
     if (rc != STEP_OK)
         return rc == STEP_AGAIN ? 1 : -1;
 
-    size_t naccepted = 0, nrejected = 0;
+    size_t naccepted = 0;
     Hrss__Event **rejected = accepted + n;   /* filled from the end */
     for (size_t i = 0; i < n; i++) {
         if (b.state[i] == EV_ACCEPTED)
@@ -701,13 +701,13 @@ s_apply_batch(service_t *svc, const Hrss__EventBatch *batch, Hrss__EventResult *
         else if (slots[i].status == HRSS__OUTCOME__REJECTED)
             *--rejected = b.events[i];
     }
-    nrejected = (size_t) (accepted + n - rejected);
+    size_t nrejected = (size_t) (accepted + n - rejected);
     if (mode == APPLY_OPTIMISTIC && nrejected) {
         if (inbox_check(svc->db, rejected, nrejected, status))
             return -1;
         for (size_t i = 0; i < nrejected; i++)
             if (status[i] != INBOX_NEW)
-                return APPLY_SEEN_BEFORE;
+                return SEEN_BEFORE;
     }
     return s_txn_commit(svc, accepted, naccepted, NULL, 0);
 }
@@ -769,12 +769,12 @@ s_apply_events(service_t *svc, Hrss__Event **events, size_t n, Hrss__EventResult
         if (svc->checked_batches)
             svc->checked_batches--;
         rc = s_apply_batch(svc, &batch, slots, mode);
-        if (rc == APPLY_SEEN_BEFORE) {
+        if (rc == SEEN_BEFORE) {
             /* a resend: the attempt is void; again, asking the inbox first */
             db_rollback(svc->db);
             s_txn_discard(svc);
             svc->checked_batches = CHECKED_AFTER_RESEND;
-            svc->checked_retries++;
+            svc->resent_batches++;
             rc = s_apply_batch(svc, &batch, slots, APPLY_CHECKED);
         }
         if (rc == 1) {
@@ -899,7 +899,7 @@ s_on_ping(service_t *svc, Hrss__Reply *reply)
     pong->has_careful_batches = 1;
     pong->careful_batches = svc->careful_batches;
     pong->has_resent_batches = 1;
-    pong->resent_batches = svc->checked_retries;
+    pong->resent_batches = svc->resent_batches;
     pong->feeds = arena_alloc(svc->arena, (svc->nconsumers + 1) * sizeof *pong->feeds);
     for (size_t i = 0; pong->feeds && i < svc->nconsumers; i++) {
         const consumer_t *c = &svc->consumers[i];
