@@ -420,7 +420,14 @@ db_pipeline_end(db_t *self)
     }
     self->nsent = self->next_sent = 0;
     if (!PQexitPipelineMode(self->conn)) {
+        /* Results are still owed (the server went away mid-pipeline, and
+         * libpq may not have noticed): the connection can never leave
+         * pipeline mode, and every later command would fail on it. It is
+         * dropped; the next db_ensure connects afresh. */
         s_set_error(self, PQerrorMessage(self->conn), NULL);
+        PQfinish(self->conn);
+        self->conn = NULL;
+        self->nprepared = 0;
         return -1;
     }
     return rc;
