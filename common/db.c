@@ -373,10 +373,11 @@ db_pipeline_result(db_t *self)
     return s_check(self, res);
 }
 
-int
-db_pipeline_expect(db_t *self, const char *tag)
+/* Clears a command's result, 0 when its tag is `tag`: the COMMIT of a
+ * transaction that an error aborted answers ROLLBACK. */
+static int
+s_expect_tag(db_t *self, PGresult *res, const char *tag)
 {
-    PGresult *res = db_pipeline_result(self);
     if (!res)
         return -1;
     int rc = strcmp(PQcmdStatus(res), tag) == 0 ? 0 : -1;
@@ -384,6 +385,12 @@ db_pipeline_expect(db_t *self, const char *tag)
         s_set_error(self, "the transaction was aborted", NULL);
     PQclear(res);
     return rc;
+}
+
+int
+db_pipeline_expect(db_t *self, const char *tag)
+{
+    return s_expect_tag(self, db_pipeline_result(self), tag);
 }
 
 int
@@ -442,15 +449,7 @@ db_begin(db_t *self)
 int
 db_commit(db_t *self)
 {
-    PGresult *res = db_query(self, "COMMIT", 0, NULL, NULL, NULL);
-    if (!res)
-        return -1;
-    /* the COMMIT of a transaction that an error aborted answers ROLLBACK */
-    int rc = strcmp(PQcmdStatus(res), "COMMIT") == 0 ? 0 : -1;
-    if (rc)
-        s_set_error(self, "the transaction was aborted", NULL);
-    PQclear(res);
-    return rc;
+    return s_expect_tag(self, db_query(self, "COMMIT", 0, NULL, NULL, NULL), "COMMIT");
 }
 
 void
