@@ -175,6 +175,31 @@ s_printf(text_t *t, const char *fmt, ...)
     }
 }
 
+/* A counter that each service reports of itself, for those that answered. */
+static void
+s_service_counter(text_t *t, const char *name, const char *help,
+                  const Hrss__Pong *const pongs[SERVICE_COUNT],
+                  uint64_t (*value)(const Hrss__Pong *pong))
+{
+    s_printf(t, "# HELP %s %s\n# TYPE %s counter\n", name, help, name);
+    for (int s = 0; s < SERVICE_COUNT; s++)
+        if (pongs[s])
+            s_printf(t, "%s{service=\"%s\"} %llu\n", name, service_name((service_id_t) s),
+                     (unsigned long long) value(pongs[s]));
+}
+
+static uint64_t
+s_careful_batches(const Hrss__Pong *pong)
+{
+    return pong->careful_batches;
+}
+
+static uint64_t
+s_resent_batches(const Hrss__Pong *pong)
+{
+    return pong->resent_batches;
+}
+
 char *
 metrics_render(metrics_t *m, const Hrss__Pong *const pongs[SERVICE_COUNT], size_t *len)
 {
@@ -243,22 +268,14 @@ metrics_render(metrics_t *m, const Hrss__Pong *const pongs[SERVICE_COUNT], size_
                          "reason=\"unknown\"} %llu\n",
                      service_name((service_id_t) s), (unsigned long long) pongs[s]->malformed,
                      service_name((service_id_t) s), (unsigned long long) pongs[s]->unknown);
-    s_printf(&t, "# HELP hrss_service_careful_batches_total event batches a service applied"
-                 " again event by event, because an event's data tripped the database\n"
-                 "# TYPE hrss_service_careful_batches_total counter\n");
-    for (int s = 0; s < SERVICE_COUNT; s++)
-        if (pongs[s])
-            s_printf(&t, "hrss_service_careful_batches_total{service=\"%s\"} %llu\n",
-                     service_name((service_id_t) s),
-                     (unsigned long long) pongs[s]->careful_batches);
-    s_printf(&t, "# HELP hrss_service_resent_batches_total event batches a service applied"
-                 " again, asking the inbox first, because one of their ids was accepted before\n"
-                 "# TYPE hrss_service_resent_batches_total counter\n");
-    for (int s = 0; s < SERVICE_COUNT; s++)
-        if (pongs[s])
-            s_printf(&t, "hrss_service_resent_batches_total{service=\"%s\"} %llu\n",
-                     service_name((service_id_t) s),
-                     (unsigned long long) pongs[s]->resent_batches);
+    s_service_counter(&t, "hrss_service_careful_batches_total",
+                      "event batches a service applied again event by event, because an"
+                      " event's data tripped the database",
+                      pongs, s_careful_batches);
+    s_service_counter(&t, "hrss_service_resent_batches_total",
+                      "event batches a service applied again, asking the inbox first, because"
+                      " one of their ids was accepted before",
+                      pongs, s_resent_batches);
     *len = t.len;
     return t.buf;
 }
