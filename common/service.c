@@ -1070,6 +1070,10 @@ fail:
         c->sub->page_end(svc, c->sub->source, false);   /* forget what the page gathered */
     db_rollback(svc->db);
     s_txn_discard(svc);
+    /* A COMMIT whose answer was lost (the server went away) may still have
+     * committed the page and its cursor: the next page starts from the
+     * cursor in the database, not from ours, or the page is counted twice. */
+    c->cursor_loaded = false;
     return -1;
 }
 
