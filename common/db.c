@@ -322,6 +322,16 @@ db_pipeline_sync(db_t *self)
     return 0;
 }
 
+int
+db_pipeline_flush(db_t *self)
+{
+    if (PQflush(self->conn) < 0) {
+        s_set_error(self, PQerrorMessage(self->conn), NULL);
+        return -1;
+    }
+    return 0;
+}
+
 /* The result of the next query of the pipeline and the NULL that ends it. */
 static PGresult *
 s_pipeline_next(db_t *self)

@@ -69,6 +69,9 @@ int db_pipeline_send(db_t *self, const char *name, const char *sql, int nparams,
 /* Sends a statement without parameters, unprepared: BEGIN, COMMIT. */
 int db_pipeline_send_sql(db_t *self, const char *sql);
 int db_pipeline_sync(db_t *self);
+/* Hands what was sent so far to the server without ending the pipeline, so
+ * that it starts on those statements while the next ones are prepared. */
+int db_pipeline_flush(db_t *self);
 /* The next statement's result, or NULL when it failed (error kept) or was
  * aborted by an earlier failure (error "aborted"). */
 PGresult *db_pipeline_result(db_t *self);

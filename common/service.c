@@ -42,6 +42,7 @@ typedef struct {
  * commit): under load the fsync of one COMMIT serves several clients. */
 #define GROUP_REQUESTS 64
 #define SEEN_BEFORE 2            /* s_txn_commit, s_apply_batch: an id was accepted before */
+#define NOT_IN_ONE_PIPELINE 3    /* s_apply_batch: the batch needs its verdicts read first */
 #define GROUP_EVENTS 4000
 
 typedef struct {
@@ -77,6 +78,8 @@ struct service_t {
     uint64_t careful_batches;   /* batches applied again event by event (s_apply_events) */
     unsigned checked_batches;   /* batches still to ask the inbox first (s_apply_events) */
     uint64_t resent_batches;    /* optimistic attempts voided by a resent id (s_apply_events) */
+    unsigned stepwise_batches;  /* batches still to apply in two steps (s_apply_events) */
+    uint64_t redone_batches;    /* one-pipeline attempts voided by a rejection (s_apply_events) */
 };
 
 static volatile sig_atomic_t s_stop = 0;
@@ -363,6 +366,7 @@ typedef struct {
     unsigned run;                    /* number of the open run */
     key_set_t keys;
     bool piping;
+    bool one_pipeline;               /* APPLY_ONE_PIPELINE: rows sent before the verdicts */
 } batch_t;
 
 /* The event at `i` is decided: accepted (its outbox row and what it derived
@@ -454,21 +458,19 @@ s_run_send(batch_t *b)
     b->stmt_sizes[b->nstmts++] = n;
     b->run_start = b->npending;
     b->run++;
+    /* in one pipeline the server starts on it while the next run is made */
+    if (b->one_pipeline && db_pipeline_flush(b->svc->db))
+        return STEP_FAILED;
     return STEP_OK;
 }
 
-/* Sends what is left of the open run, reads the results of the open
- * pipeline and decides its events in order. */
+/* Reads the results of the runs sent in the open pipeline and decides their
+ * events in order. */
 static step_rc_t
-s_pipeline_drain(batch_t *b)
+s_read_runs(batch_t *b)
 {
-    if (!b->piping)
-        return STEP_OK;
     db_t *db = b->svc->db;
-    step_rc_t rc = s_run_send(b);
-    if (rc == STEP_OK && db_pipeline_sync(db))
-        rc = STEP_FAILED;
-    b->piping = false;
+    step_rc_t rc = STEP_OK;
     size_t first = 0;
     for (size_t s = 0; rc == STEP_OK && s < b->nstmts; first += b->stmt_sizes[s++]) {
         size_t n = b->stmt_sizes[s];
@@ -488,7 +490,8 @@ s_pipeline_drain(batch_t *b)
             size_t i = b->pending[first + k];
             verdict_t verdict = {0};
             size_t mark = b->svc->txn_n;
-            int r = s_txn_push(b->svc, b->events[i]);   /* the event precedes what it derives */
+            /* the event precedes what it derives; in one pipeline its row went out already */
+            int r = b->one_pipeline ? 0 : s_txn_push(b->svc, b->events[i]);
             if (r == 0)
                 r = b->handler[i]->result(b->svc, b->events[i], b->data[i], res, (int) k,
                                           &verdict);
@@ -499,6 +502,23 @@ s_pipeline_drain(batch_t *b)
         }
         PQclear(res);
     }
+    return rc;
+}
+
+/* Sends what is left of the open run, reads the results of the open
+ * pipeline and decides its events in order. */
+static step_rc_t
+s_pipeline_drain(batch_t *b)
+{
+    if (!b->piping)
+        return STEP_OK;
+    db_t *db = b->svc->db;
+    step_rc_t rc = s_run_send(b);
+    if (rc == STEP_OK && db_pipeline_sync(db))
+        rc = STEP_FAILED;
+    b->piping = false;
+    if (rc == STEP_OK)
+        rc = s_read_runs(b);
     b->npending = b->run_start = b->nstmts = 0;
     if (db_pipeline_end(db) && rc == STEP_OK)
         rc = STEP_FAILED;
@@ -592,9 +612,99 @@ s_step(batch_t *b, size_t i)
  * leave no row, are looked up before. Either way the attempt is void and the
  * batch is applied again, asking the inbox first (checked): an event accepted
  * once is a duplicate for good, even when it would be refused now. Careful:
- * checked, and each event alone in a savepoint. */
-typedef enum { APPLY_OPTIMISTIC, APPLY_CHECKED, APPLY_CAREFUL } apply_mode_t;
+ * checked, and each event alone in a savepoint.
+ *
+ * Rejections are rare too, so an optimistic batch first goes in one pipeline
+ * (one_pipeline): BEGIN, the runs, and the inbox and outbox rows of every
+ * event as if all were accepted, sent before any verdict is read; COMMIT
+ * follows once every event is found applied. An event refused, or a handler
+ * deriving a row that was not sent, voids the attempt (NOT_IN_ONE_PIPELINE):
+ * the batch is applied again in steps, its verdicts read before its rows are
+ * written. At one client the steps are round trips that nothing overlaps:
+ * in one pipeline a batch of 100 waits for the server twice instead of
+ * three times, and the server starts on the first run while the daemon
+ * still makes the others. */
+typedef enum { APPLY_ONE_PIPELINE, APPLY_OPTIMISTIC, APPLY_CHECKED, APPLY_CAREFUL } apply_mode_t;
 #define CHECKED_AFTER_RESEND 64  /* batches checked after a resend: resends come in bursts */
+#define STEPWISE_AFTER_REJECTION 16  /* and in steps after a rejection, for the same reason */
+
+/* Whether a batch can go in one pipeline: every event's handler sends a
+ * statement (none applies as it reads), and no id comes twice (a repeated id
+ * waits for the fate of the first). */
+static bool
+s_fits_one_pipeline(service_t *svc, Hrss__Event *const *events, size_t n)
+{
+    size_t size = 16;
+    while (size < 2 * n)
+        size *= 2;
+    id_map_t ids = {arena_alloc(svc->arena, size * sizeof *ids.slots), size - 1};
+    if (!ids.slots)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        const event_handler_t *h = s_event_handler(svc, events[i]->type);
+        int *slot = s_id_slot(&ids, events, events[i]);
+        if (!h || !h->send || *slot)
+            return false;
+        *slot = (int) i + 1;
+    }
+    return true;
+}
+
+/* The end of a batch sent in one pipeline (see apply_mode_t): after the last
+ * run go the inbox and outbox rows of every event sent, then the verdicts
+ * are read, and COMMIT when every event of the batch was applied. Returns as
+ * s_apply_batch. */
+static int
+s_one_pipeline_end(batch_t *b, size_t n)
+{
+    service_t *svc = b->svc;
+    db_t *db = svc->db;
+    size_t nsent = b->npending;
+    Hrss__Event **sent = arena_alloc(svc->arena, (nsent ? nsent : 1) * sizeof *sent);
+    step_rc_t rc = sent ? s_run_send(b) : STEP_FAILED;
+    for (size_t k = 0; rc == STEP_OK && k < nsent; k++) {
+        sent[k] = b->events[b->pending[k]];
+        if (s_txn_push(svc, sent[k]))
+            rc = STEP_FAILED;
+    }
+    size_t nrows = svc->txn_n;
+    if (rc == STEP_OK && ((nsent && inbox_insert_send(db, sent, nsent)) ||
+                          (nrows && outbox_append_send(db, svc->txn_rows, nrows)) ||
+                          db_pipeline_sync(db)))
+        rc = STEP_FAILED;
+    b->piping = false;
+    if (rc == STEP_OK && db_pipeline_expect(db, "BEGIN"))
+        rc = STEP_FAILED;
+    if (rc == STEP_OK)
+        rc = s_read_runs(b);
+    b->npending = b->run_start = b->nstmts = 0;
+    int result = rc == STEP_OK ? 0 : rc == STEP_AGAIN ? 1 : -1;
+    PGresult *res;
+    if (result == 0 && nsent) {
+        if ((res = db_pipeline_result(db)))
+            PQclear(res);
+        else   /* unique_violation: an id of the batch was accepted before */
+            result = strcmp(db_sqlstate(db), "23505") == 0 ? SEEN_BEFORE : -1;
+    }
+    uint64_t last = svc->last_seq;
+    if (result == 0 && nrows && outbox_append_result(db, &last))
+        result = -1;
+    if (db_pipeline_end(db) && result == 0)
+        result = -1;
+    if (result)
+        return result;
+    /* every event applied, and nothing derived that was not sent */
+    for (size_t i = 0; i < n; i++)
+        if (b->state[i] != EV_ACCEPTED)
+            return NOT_IN_ONE_PIPELINE;
+    if (svc->txn_n != nrows)
+        return NOT_IN_ONE_PIPELINE;
+    if (db_commit(db))
+        return -1;
+    svc->txn_n = 0;
+    svc->last_seq = last;
+    return 0;
+}
 
 /* The start of a batch's transaction in one round trip: BEGIN and which of
  * its events were accepted before. */
@@ -619,7 +729,9 @@ s_txn_begin(service_t *svc, Hrss__Event *const *events, size_t n, inbox_status_t
  * rows are written once. Returns 0 when committed, 1 when the data of an
  * event tripped the database (the transaction is aborted: try again,
  * carefully), SEEN_BEFORE when optimistic and an id of the batch was
- * accepted before (try again, checked), -1 when the database failed.
+ * accepted before (try again, checked), NOT_IN_ONE_PIPELINE when in one
+ * pipeline an event was not applied (try again, in steps), -1 when the
+ * database failed.
  * Careful: each event alone in a savepoint, so that one whose data trips the
  * database is rejected and the others applied — slower, for a batch known to
  * hold such an event. */
@@ -630,7 +742,8 @@ s_apply_batch(service_t *svc, const Hrss__EventBatch *batch, Hrss__EventResult *
     size_t n = batch->n_events;
     arena_t *arena = svc->arena;
     batch_t b = {.svc = svc, .events = batch->events, .slots = slots,
-                 .careful = mode == APPLY_CAREFUL, .run = 1};
+                 .careful = mode == APPLY_CAREFUL, .run = 1,
+                 .one_pipeline = mode == APPLY_ONE_PIPELINE};
     inbox_status_t *status = arena_alloc(arena, n * sizeof *status);
     Hrss__Event **accepted = arena_alloc(arena, n * sizeof *accepted);
     b.state = arena_alloc(arena, n * sizeof *b.state);
@@ -648,8 +761,18 @@ s_apply_batch(service_t *svc, const Hrss__EventBatch *batch, Hrss__EventResult *
         !b.stmt_sizes || !ids.slots || !b.keys.keys || !b.keys.runs)
         return -1;
     /* status: all INBOX_NEW (zeroed) unless checked */
-    if (mode == APPLY_OPTIMISTIC ? db_begin(svc->db) : s_txn_begin(svc, b.events, n, status))
+    if (b.one_pipeline) {
+        if (db_pipeline_begin(svc->db))
+            return -1;
+        b.piping = true;
+        if (db_pipeline_send_sql(svc->db, "BEGIN") || db_pipeline_flush(svc->db)) {
+            db_pipeline_end(svc->db);
+            return -1;
+        }
+    } else if (mode == APPLY_OPTIMISTIC ? db_begin(svc->db)
+                                        : s_txn_begin(svc, b.events, n, status)) {
         return -1;
+    }
 
     step_rc_t rc = STEP_OK;
     for (size_t i = 0; i < n && rc == STEP_OK; i++) {
@@ -681,7 +804,10 @@ s_apply_batch(service_t *svc, const Hrss__EventBatch *batch, Hrss__EventResult *
             rc = s_step(&b, i);
         }
     }
-    if (rc == STEP_OK)
+    int ended = 0;   /* one pipeline: how it ended */
+    if (rc == STEP_OK && b.one_pipeline)
+        ended = s_one_pipeline_end(&b, n);
+    else if (rc == STEP_OK)
         rc = s_pipeline_drain(&b);
     else if (b.piping) {
         b.piping = false;
@@ -692,6 +818,8 @@ s_apply_batch(service_t *svc, const Hrss__EventBatch *batch, Hrss__EventResult *
             protobuf_c_message_free_unpacked(b.data[i], NULL);
     if (rc != STEP_OK)
         return rc == STEP_AGAIN ? 1 : -1;
+    if (b.one_pipeline)
+        return ended;
 
     size_t naccepted = 0;
     Hrss__Event **rejected = accepted + n;   /* filled from the end */
@@ -765,10 +893,25 @@ s_apply_events(service_t *svc, Hrss__Event **events, size_t n, Hrss__EventResult
     batch.n_events = n;
     int rc = -1;
     if (svc->migrated && db_ensure(svc->db) == 0) {
-        apply_mode_t mode = svc->checked_batches ? APPLY_CHECKED : APPLY_OPTIMISTIC;
-        if (svc->checked_batches)
+        apply_mode_t mode = APPLY_ONE_PIPELINE;
+        if (svc->checked_batches) {
             svc->checked_batches--;
+            mode = APPLY_CHECKED;
+        } else if (svc->stepwise_batches) {
+            svc->stepwise_batches--;
+            mode = APPLY_OPTIMISTIC;
+        } else if (!s_fits_one_pipeline(svc, events, n)) {
+            mode = APPLY_OPTIMISTIC;
+        }
         rc = s_apply_batch(svc, &batch, slots, mode);
+        if (rc == NOT_IN_ONE_PIPELINE) {
+            /* an event was refused: the attempt is void; again, verdicts first */
+            db_rollback(svc->db);
+            s_txn_discard(svc);
+            svc->stepwise_batches = STEPWISE_AFTER_REJECTION;
+            svc->redone_batches++;
+            rc = s_apply_batch(svc, &batch, slots, APPLY_OPTIMISTIC);
+        }
         if (rc == SEEN_BEFORE) {
             /* a resend: the attempt is void; again, asking the inbox first */
             db_rollback(svc->db);
@@ -900,6 +1043,8 @@ s_on_ping(service_t *svc, Hrss__Reply *reply)
     pong->careful_batches = svc->careful_batches;
     pong->has_resent_batches = 1;
     pong->resent_batches = svc->resent_batches;
+    pong->has_redone_batches = 1;
+    pong->redone_batches = svc->redone_batches;
     pong->feeds = arena_alloc(svc->arena, (svc->nconsumers + 1) * sizeof *pong->feeds);
     for (size_t i = 0; pong->feeds && i < svc->nconsumers; i++) {
         const consumer_t *c = &svc->consumers[i];

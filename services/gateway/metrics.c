@@ -200,6 +200,12 @@ s_resent_batches(const Hrss__Pong *pong)
     return pong->resent_batches;
 }
 
+static uint64_t
+s_redone_batches(const Hrss__Pong *pong)
+{
+    return pong->redone_batches;
+}
+
 char *
 metrics_render(metrics_t *m, const Hrss__Pong *const pongs[SERVICE_COUNT], size_t *len)
 {
@@ -276,6 +282,10 @@ metrics_render(metrics_t *m, const Hrss__Pong *const pongs[SERVICE_COUNT], size_
                       "event batches a service applied again, asking the inbox first, because"
                       " one of their ids was accepted before",
                       pongs, s_resent_batches);
+    s_service_counter(&t, "hrss_service_redone_batches_total",
+                      "event batches a service applied again in steps, their verdicts read"
+                      " first, because an event was refused in one pipeline",
+                      pongs, s_redone_batches);
     *len = t.len;
     return t.buf;
 }

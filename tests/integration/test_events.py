@@ -212,6 +212,36 @@ class EventsTest(unittest.TestCase):
         h.post_events(self.county, [registered(idn)])
         self.assertEqual(h.post_events(self.county, [ev])[0]["status"], "accepted")
 
+    def test_refusal_in_one_pipeline_is_applied_again_in_steps(self):
+        """A batch first goes to the database in one pipeline, its inbox and
+        outbox rows sent before any verdict is read; a refused event voids
+        that attempt and the batch is applied again with its verdicts first.
+        What stays is the second attempt alone: the accepted events once, the
+        refused one nowhere, and no gap in the feed's sequence."""
+        redone = 'hrss_service_redone_batches_total{service="employment"}'
+        # after a refusal the next 16 batches go in steps: let them pass
+        for _ in range(17):
+            self.assertEqual(h.post_events(self.county, [registered(person())])[0]["status"],
+                             "accepted")
+        before = h.metric(redone)
+        first, second = registered(person()), registered(person())
+        refused = h.event("employment.employed", VILLAGE, AT,
+                          {"id_number": person(), "kind": "urban_new",
+                           "location": "in_county", "started_on": "2023-03-11"})
+        results = h.post_events(self.county, [first, refused, second])
+        self.assertEqual([r["status"] for r in results], ["accepted", "rejected", "accepted"],
+                         results)
+        self.assertEqual(results[1]["error"]["code"], "unknown_person")
+        self.assertEqual(h.metric(redone), before + 1)
+        ids = ", ".join("'%s'" % e["id"] for e in (first, refused, second))
+        rows = h.psql("SELECT event_id, seq FROM employment.outbox WHERE event_id IN (%s)"
+                      " ORDER BY seq" % ids)
+        self.assertEqual([r[0] for r in rows], [first["id"], second["id"]])
+        self.assertEqual(int(rows[1][1]), int(rows[0][1]) + 1)
+        inbox = h.psql("SELECT event_id FROM employment.inbox WHERE event_id IN (%s)"
+                       " ORDER BY event_id" % ids)
+        self.assertEqual(sorted(r[0] for r in inbox), sorted([first["id"], second["id"]]))
+
     def test_batch_mixing_owners_keeps_order(self):
         idn = person()
         events = [registered(idn),
