@@ -64,6 +64,11 @@ struct service_t {
     consumer_t consumers[MAX_CONSUMERS];
     size_t nconsumers;
     arena_t *arena;
+    /* requests of one round of the loop and their events' data, unpacked
+     * without a malloc per field and let go together once the round is
+     * answered (s_loop) */
+    arena_t *round_arena;
+    ProtobufCAllocator round_alloc;
     uint64_t next_corr;
     arena_t *txn_arena;         /* rows derived in the open transaction */
     Hrss__Event **txn_rows;     /* outbox rows of the open transaction, in order */
@@ -83,6 +88,20 @@ struct service_t {
 };
 
 static volatile sig_atomic_t s_stop = 0;
+
+/* protobuf-c's allocator over an arena (service_t.round_alloc) */
+static void *
+s_arena_alloc(void *arena, size_t size)
+{
+    return arena_alloc(arena, size);
+}
+
+static void
+s_arena_free(void *arena, void *pointer)
+{
+    (void) arena;
+    (void) pointer;   /* the arena's reset lets it go */
+}
 
 static void
 s_on_signal(int sig)
@@ -384,9 +403,7 @@ s_decide(batch_t *b, size_t i, int rc, const verdict_t *verdict, size_t mark)
         s_result(b->svc->arena, &b->slots[i], ev->id, HRSS__OUTCOME__ACCEPTED, NULL, NULL, NULL);
         b->state[i] = EV_ACCEPTED;
     }
-    if (b->data[i])
-        protobuf_c_message_free_unpacked(b->data[i], NULL);
-    b->data[i] = NULL;
+    b->data[i] = NULL;   /* in the round's arena */
 }
 
 /* STEP_AGAIN: the data of an event tripped the database (a constraint); the
@@ -564,7 +581,8 @@ s_step(batch_t *b, size_t i)
         s_decide(b, i, 1, &verdict, svc->txn_n);
         return STEP_OK;
     }
-    b->data[i] = protobuf_c_message_unpack(t->data, NULL, ev->data.len, ev->data.data);
+    b->data[i] = protobuf_c_message_unpack(t->data, &svc->round_alloc, ev->data.len,
+                                           ev->data.data);
     if (!b->data[i]) {
         reject(&verdict, "invalid_data", "data", "data of %s could not be decoded", ev->type);
         s_decide(b, i, 1, &verdict, svc->txn_n);
@@ -813,9 +831,6 @@ s_apply_batch(service_t *svc, const Hrss__EventBatch *batch, Hrss__EventResult *
         b.piping = false;
         db_pipeline_end(svc->db);
     }
-    for (size_t i = 0; i < n; i++)
-        if (b.data[i])
-            protobuf_c_message_free_unpacked(b.data[i], NULL);
     if (rc != STEP_OK)
         return rc == STEP_AGAIN ? 1 : -1;
     if (b.one_pipeline)
@@ -992,7 +1007,6 @@ s_group_flush(service_t *svc, group_t *g)
         k += n;
         if (wire_send_reply(svc->router, g->ids[r], g->id_lens[r], &reply))
             log_warn("reply not delivered: %s", zmq_strerror(errno));
-        protobuf_c_message_free_unpacked(&req->base, NULL);
     }
     g->n = g->events = 0;
     arena_reset(arena);
@@ -1069,7 +1083,7 @@ s_handle_request(service_t *svc, group_t *group)
 {
     unsigned char id[256];
     size_t id_len;
-    Hrss__Request *req = wire_recv_request(svc->router, id, &id_len);
+    Hrss__Request *req = wire_recv_request(svc->router, id, &id_len, &svc->round_alloc);
     if (!req) {
         if (errno != EAGAIN)
             svc->malformed++;
@@ -1134,7 +1148,6 @@ s_handle_request(service_t *svc, group_t *group)
         log_warn("reply not delivered: %s", zmq_strerror(errno));
     if (reply.body_case == HRSS__REPLY__BODY_FEED)
         outbox_page_clear(reply.feed);
-    protobuf_c_message_free_unpacked(&req->base, NULL);
     arena_reset(svc->arena);
 }
 
@@ -1351,6 +1364,7 @@ s_loop(service_t *svc)
                 s_handle_request(svc, group);
             }
             s_group_flush(svc, group);
+            arena_reset(svc->round_arena);   /* every request of the round answered */
         }
         for (size_t i = 0; i < svc->nconsumers; i++) {
             consumer_t *c = &svc->consumers[i];
@@ -1382,6 +1396,7 @@ s_destroy(service_t *svc)
     db_destroy(&svc->db);
     arena_destroy(&svc->arena);
     arena_destroy(&svc->txn_arena);
+    arena_destroy(&svc->round_arena);
     free(svc->txn_rows);
 }
 
@@ -1413,8 +1428,10 @@ service_main(const service_def_t *def)
     svc.db = db_new(conninfo, def->name);
     svc.arena = arena_new();
     svc.txn_arena = arena_new();
+    svc.round_arena = arena_new();
+    svc.round_alloc = (ProtobufCAllocator){s_arena_alloc, s_arena_free, svc.round_arena};
     svc.ctx = zmq_ctx_new();
-    if (!svc.db || !svc.arena || !svc.txn_arena || !svc.ctx)
+    if (!svc.db || !svc.arena || !svc.txn_arena || !svc.round_arena || !svc.ctx)
         goto out;
     if (!(svc.curve = curve_new(svc.ctx, def->name))) {
         log_error("CURVE configuration: %s", curve_error());

@@ -75,8 +75,8 @@ wire_drain(void *sock)
     }
 }
 
-ProtobufCMessage *
-wire_recv(void *sock, const ProtobufCMessageDescriptor *desc)
+static ProtobufCMessage *
+s_recv(void *sock, const ProtobufCMessageDescriptor *desc, ProtobufCAllocator *allocator)
 {
     zmq_msg_t frame;
     zmq_msg_init(&frame);
@@ -86,7 +86,8 @@ wire_recv(void *sock, const ProtobufCMessageDescriptor *desc)
     }
     ProtobufCMessage *msg = NULL;
     if (!zmq_msg_more(&frame))
-        msg = protobuf_c_message_unpack(desc, NULL, zmq_msg_size(&frame), zmq_msg_data(&frame));
+        msg = protobuf_c_message_unpack(desc, allocator, zmq_msg_size(&frame),
+                                        zmq_msg_data(&frame));
     zmq_msg_close(&frame);
     wire_drain(sock);
     if (!msg)
@@ -94,8 +95,15 @@ wire_recv(void *sock, const ProtobufCMessageDescriptor *desc)
     return msg;
 }
 
+ProtobufCMessage *
+wire_recv(void *sock, const ProtobufCMessageDescriptor *desc)
+{
+    return s_recv(sock, desc, NULL);
+}
+
 Hrss__Request *
-wire_recv_request(void *router, unsigned char id[256], size_t *id_len)
+wire_recv_request(void *router, unsigned char id[256], size_t *id_len,
+                  ProtobufCAllocator *allocator)
 {
     zmq_msg_t frame;
     zmq_msg_init(&frame);
@@ -113,7 +121,7 @@ wire_recv_request(void *router, unsigned char id[256], size_t *id_len)
     }
     memcpy(id, zmq_msg_data(&frame), *id_len);
     zmq_msg_close(&frame);
-    return (Hrss__Request *) wire_recv(router, &hrss__request__descriptor);
+    return (Hrss__Request *) s_recv(router, &hrss__request__descriptor, allocator);
 }
 
 int

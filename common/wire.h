@@ -31,8 +31,10 @@ ProtobufCMessage *wire_recv(void *sock, const ProtobufCMessageDescriptor *desc);
 
 /* ROUTER side: receives [routing id][payload]; `id` gets the routing id
  * (at most 255 bytes). NULL on a malformed message, which is drained (errno
- * EPROTO), or as wire_recv. */
-Hrss__Request *wire_recv_request(void *router, unsigned char id[256], size_t *id_len);
+ * EPROTO), or as wire_recv. The request is unpacked with `allocator` (NULL:
+ * malloc; free it with the same one). */
+Hrss__Request *wire_recv_request(void *router, unsigned char id[256], size_t *id_len,
+                                 ProtobufCAllocator *allocator);
 int wire_send_reply(void *router, const unsigned char *id, size_t id_len, const Hrss__Reply *reply);
 
 /* Drains the remaining frames of a multi-part message. */
