@@ -128,11 +128,13 @@ def peak_rss_mib():
     return out
 
 
-def machine_busy():
-    """CPU seconds the whole machine spent busy (all processes, all cores)."""
+def machine_cpu():
+    """CPU seconds the whole machine spent busy (all processes, all cores), and
+    the seconds the hypervisor gave its virtual CPUs to someone else (steal):
+    user, nice, system, irq, softirq; steal."""
     with open("/proc/stat") as f:
         v = [int(x) for x in f.readline().split()[1:]]
-    return (sum(v[:8]) - v[3] - v[4]) / CLK_TCK      # minus idle and iowait
+    return (v[0] + v[1] + v[2] + v[5] + v[6]) / CLK_TCK, v[7] / CLK_TCK
 
 
 def children_cpu():
@@ -147,7 +149,7 @@ class Meter:
         reset_peak_rss()
         self.cpu = cpu_snapshot()
         self.clients = children_cpu()
-        self.busy = machine_busy()
+        self.busy, self.steal = machine_cpu()
         self.t = time.monotonic()
 
     def stop(self, units, pg_only=False, program_cpu=None):
@@ -160,7 +162,8 @@ class Meter:
             by = {"postgresql": by["postgresql"], "baseline program": program_cpu or 0.0}
         total = sum(by.values())
         generator = children_cpu() - self.clients
-        busy = machine_busy() - self.busy
+        busy, steal = machine_cpu()
+        busy, steal = busy - self.busy, steal - self.steal
         return {
             "cpu_s": round(total, 3),
             "cpu_s_by_process": by,
@@ -172,6 +175,9 @@ class Meter:
             # machine): the measurement's noise, in CPU seconds
             "other_cpu_s": round(max(0.0, busy - generator - sum(
                 v for k, v in by.items() if k != "baseline program")), 3),
+            # CPU the hypervisor took from this VM's cores (noisy neighbours):
+            # it stretches every latency of the window
+            "steal_s": round(steal, 3),
         }
 
 
@@ -484,16 +490,16 @@ def rows_of(results):
         lat = f"{fmt(h.get('p50_ms'), 2)} / {fmt(h.get('p99_ms'), 2)}"
         cpu = f"{fmt(h.get('cpu_s_per_1000'), 3)} / {fmt(b.get('cpu_s_per_1000'), 3)}"
         met = "—" if r["goal_met"] is None else ("met" if r["goal_met"] else "NOT met")
-        noise = h.get("other_cpu_s")
-        noise = f"{100 * noise / (h['window_s'] * os.cpu_count()):.0f}%" \
-            if noise is not None and h.get("window_s") else "—"
+        share = lambda s: f"{100 * s / (h['window_s'] * os.cpu_count()):.0f}%" \
+            if s is not None and h.get("window_s") else "—"
+        noise = f"{share(h.get('other_cpu_s'))} / {share(h.get('steal_s'))}"
         rows.append([f"{r['scenario']}. {r['name']}", hv, bv, fmt(r["ratio"], 2), lat, cpu,
                      f"{r['goal']}: {met}" if r["goal"] != "—" else "—", noise])
     return rows
 
 
 HEAD = ["scenario", "hrss", "baseline", "ratio", "hrss p50 / p99 ms",
-        "CPU s per 1000 (hrss / baseline)", "goal", "other load"]
+        "CPU s per 1000 (hrss / baseline)", "goal", "other load / steal"]
 
 
 def table_text(rows):
