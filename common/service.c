@@ -64,11 +64,11 @@ struct service_t {
     consumer_t consumers[MAX_CONSUMERS];
     size_t nconsumers;
     arena_t *arena;
-    /* requests of one round of the loop and their events' data, unpacked
-     * without a malloc per field and let go together once the round is
-     * answered (s_loop) */
-    arena_t *round_arena;
-    ProtobufCAllocator round_alloc;
+    /* requests received since the last group was answered and their events'
+     * data, unpacked without a malloc per field and let go together when the
+     * next group is answered (s_group_flush): at most one group's worth */
+    arena_t *request_arena;
+    ProtobufCAllocator request_alloc;
     uint64_t next_corr;
     arena_t *txn_arena;         /* rows derived in the open transaction */
     Hrss__Event **txn_rows;     /* outbox rows of the open transaction, in order */
@@ -89,7 +89,7 @@ struct service_t {
 
 static volatile sig_atomic_t s_stop = 0;
 
-/* protobuf-c's allocator over an arena (service_t.round_alloc) */
+/* protobuf-c's allocator over an arena (service_t.request_alloc) */
 static void *
 s_arena_alloc(void *arena, size_t size)
 {
@@ -403,7 +403,7 @@ s_decide(batch_t *b, size_t i, int rc, const verdict_t *verdict, size_t mark)
         s_result(b->svc->arena, &b->slots[i], ev->id, HRSS__OUTCOME__ACCEPTED, NULL, NULL, NULL);
         b->state[i] = EV_ACCEPTED;
     }
-    b->data[i] = NULL;   /* in the round's arena */
+    b->data[i] = NULL;   /* in the request arena */
 }
 
 /* STEP_AGAIN: the data of an event tripped the database (a constraint); the
@@ -581,7 +581,7 @@ s_step(batch_t *b, size_t i)
         s_decide(b, i, 1, &verdict, svc->txn_n);
         return STEP_OK;
     }
-    b->data[i] = protobuf_c_message_unpack(t->data, &svc->round_alloc, ev->data.len,
+    b->data[i] = protobuf_c_message_unpack(t->data, &svc->request_alloc, ev->data.len,
                                            ev->data.data);
     if (!b->data[i]) {
         reject(&verdict, "invalid_data", "data", "data of %s could not be decoded", ev->type);
@@ -964,8 +964,10 @@ s_apply_events(service_t *svc, Hrss__Event **events, size_t n, Hrss__EventResult
 static void
 s_group_flush(service_t *svc, group_t *g)
 {
-    if (g->n == 0)
+    if (g->n == 0) {
+        arena_reset(svc->request_arena);   /* requests that were answered at once */
         return;
+    }
     arena_t *arena = svc->arena;
     size_t total = g->events;
     Hrss__Event **events = arena_alloc(arena, (total ? total : 1) * sizeof *events);
@@ -1010,6 +1012,7 @@ s_group_flush(service_t *svc, group_t *g)
     }
     g->n = g->events = 0;
     arena_reset(arena);
+    arena_reset(svc->request_arena);   /* every request received so far is answered */
 }
 
 /* ---- requests ------------------------------------------------------------- */
@@ -1083,20 +1086,22 @@ s_handle_request(service_t *svc, group_t *group)
 {
     unsigned char id[256];
     size_t id_len;
-    Hrss__Request *req = wire_recv_request(svc->router, id, &id_len, &svc->round_alloc);
+    Hrss__Request *req = wire_recv_request(svc->router, id, &id_len, &svc->request_alloc);
     if (!req) {
         if (errno != EAGAIN)
             svc->malformed++;
         return;
     }
     if (req->body_case == HRSS__REQUEST__BODY_EVENTS && req->events->n_events <= BATCH_MAX) {
-        if (group->n == GROUP_REQUESTS || group->events + req->events->n_events > GROUP_EVENTS)
-            s_group_flush(svc, group);
         group->reqs[group->n] = req;
         memcpy(group->ids[group->n], id, id_len);
         group->id_lens[group->n] = id_len;
         group->n++;
         group->events += req->events->n_events;
+        /* the next batch might not fit: the group is answered now, while its
+         * requests are the only ones alive in the request arena */
+        if (group->n == GROUP_REQUESTS || group->events > GROUP_EVENTS - BATCH_MAX)
+            s_group_flush(svc, group);
         return;
     }
     Hrss__Reply reply = HRSS__REPLY__INIT;
@@ -1364,7 +1369,6 @@ s_loop(service_t *svc)
                 s_handle_request(svc, group);
             }
             s_group_flush(svc, group);
-            arena_reset(svc->round_arena);   /* every request of the round answered */
         }
         for (size_t i = 0; i < svc->nconsumers; i++) {
             consumer_t *c = &svc->consumers[i];
@@ -1396,7 +1400,7 @@ s_destroy(service_t *svc)
     db_destroy(&svc->db);
     arena_destroy(&svc->arena);
     arena_destroy(&svc->txn_arena);
-    arena_destroy(&svc->round_arena);
+    arena_destroy(&svc->request_arena);
     free(svc->txn_rows);
 }
 
@@ -1428,10 +1432,10 @@ service_main(const service_def_t *def)
     svc.db = db_new(conninfo, def->name);
     svc.arena = arena_new();
     svc.txn_arena = arena_new();
-    svc.round_arena = arena_new();
-    svc.round_alloc = (ProtobufCAllocator){s_arena_alloc, s_arena_free, svc.round_arena};
+    svc.request_arena = arena_new();
+    svc.request_alloc = (ProtobufCAllocator){s_arena_alloc, s_arena_free, svc.request_arena};
     svc.ctx = zmq_ctx_new();
-    if (!svc.db || !svc.arena || !svc.txn_arena || !svc.round_arena || !svc.ctx)
+    if (!svc.db || !svc.arena || !svc.txn_arena || !svc.request_arena || !svc.ctx)
         goto out;
     if (!(svc.curve = curve_new(svc.ctx, def->name))) {
         log_error("CURVE configuration: %s", curve_error());
