@@ -94,3 +94,22 @@ arena_printf(arena_t *self, const char *fmt, ...)
     va_end(ap);
     return p;
 }
+
+static void *
+s_protobuf_alloc(void *arena, size_t size)
+{
+    return arena_alloc(arena, size);
+}
+
+static void
+s_protobuf_free(void *arena, void *pointer)
+{
+    (void) arena;
+    (void) pointer;   /* the arena's reset lets it go */
+}
+
+ProtobufCAllocator
+arena_protobuf_allocator(arena_t *self)
+{
+    return (ProtobufCAllocator){s_protobuf_alloc, s_protobuf_free, self};
+}

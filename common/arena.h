@@ -6,6 +6,7 @@
 #ifndef HRSS_ARENA_H
 #define HRSS_ARENA_H
 
+#include <protobuf-c/protobuf-c.h>
 #include <stddef.h>
 
 typedef struct arena_t arena_t;
@@ -18,5 +19,8 @@ char *arena_strdup(arena_t *self, const char *s);
 char *arena_printf(arena_t *self, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Frees everything allocated so far; the arena stays usable. */
 void arena_reset(arena_t *self);
+/* protobuf-c's allocator over the arena: a message unpacked with it is let
+ * go by the arena's reset (its free does nothing). */
+ProtobufCAllocator arena_protobuf_allocator(arena_t *self);
 
 #endif

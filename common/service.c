@@ -89,19 +89,6 @@ struct service_t {
 
 static volatile sig_atomic_t s_stop = 0;
 
-/* protobuf-c's allocator over an arena (service_t.request_alloc) */
-static void *
-s_arena_alloc(void *arena, size_t size)
-{
-    return arena_alloc(arena, size);
-}
-
-static void
-s_arena_free(void *arena, void *pointer)
-{
-    (void) arena;
-    (void) pointer;   /* the arena's reset lets it go */
-}
 
 static void
 s_on_signal(int sig)
@@ -1433,7 +1420,7 @@ service_main(const service_def_t *def)
     svc.arena = arena_new();
     svc.txn_arena = arena_new();
     svc.request_arena = arena_new();
-    svc.request_alloc = (ProtobufCAllocator){s_arena_alloc, s_arena_free, svc.request_arena};
+    svc.request_alloc = arena_protobuf_allocator(svc.request_arena);
     svc.ctx = zmq_ctx_new();
     if (!svc.db || !svc.arena || !svc.txn_arena || !svc.request_arena || !svc.ctx)
         goto out;

@@ -23,21 +23,6 @@ static region_table_t *s_regions;
 
 static answer_cache_t *s_answers;
 
-/* protobuf-c allocations from the request's arena: a cached answer unpacked
- * for one reply is released with everything else of that request */
-static void *
-s_arena_alloc(void *arena, size_t size)
-{
-    return arena_alloc(arena, size);
-}
-
-static void
-s_arena_free(void *arena, void *pointer)
-{
-    (void) arena;
-    (void) pointer;
-}
-
 int
 reporting_regions_load(void)
 {
@@ -371,7 +356,8 @@ reporting_on_indicators(service_t *svc, const Hrss__Request *req, Hrss__Reply *r
     const uint8_t *value = s_answers ? answer_cache_get(s_answers, key, key_len, version, &value_len)
                                      : NULL;
     if (value) {
-        ProtobufCAllocator allocator = {s_arena_alloc, s_arena_free, arena};
+        /* from the request's arena: released with the rest of the reply */
+        ProtobufCAllocator allocator = arena_protobuf_allocator(arena);
         Hrss__IndicatorReply *out = hrss__indicator_reply__unpack(&allocator, value_len, value);
         if (out) {
             reply->body_case = HRSS__REPLY__BODY_INDICATORS;
