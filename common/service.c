@@ -89,7 +89,6 @@ struct service_t {
 
 static volatile sig_atomic_t s_stop = 0;
 
-
 static void
 s_on_signal(int sig)
 {
@@ -170,6 +169,34 @@ s_txn_push(service_t *svc, Hrss__Event *row)
     return 0;
 }
 
+/* Sends into the open pipeline the inbox rows of the accepted events and
+ * the outbox rows the transaction gathered; s_rows_result reads them back. */
+static int
+s_rows_send(service_t *svc, Hrss__Event *const *accepted, size_t naccepted)
+{
+    db_t *db = svc->db;
+    return (naccepted && inbox_insert_send(db, accepted, naccepted)) ||
+                   (svc->txn_n && outbox_append_send(db, svc->txn_rows, svc->txn_n))
+               ? -1
+               : 0;
+}
+
+/* The results of s_rows_send (`nrows`: the outbox rows it sent): 0 with
+ * *last the outbox's new head, SEEN_BEFORE when the inbox already had one of
+ * the accepted ids, -1 on a database error. */
+static int
+s_rows_result(service_t *svc, size_t naccepted, size_t nrows, uint64_t *last)
+{
+    db_t *db = svc->db;
+    if (naccepted) {
+        PGresult *res = db_pipeline_result(db);
+        if (!res)   /* unique_violation: an id of the batch was accepted before */
+            return strcmp(db_sqlstate(db), "23505") == 0 ? SEEN_BEFORE : -1;
+        PQclear(res);
+    }
+    return nrows ? outbox_append_result(db, last) : 0;
+}
+
 /* The end of a transaction in one round trip: what it has left to write
  * (the accepted events' ids, the outbox rows it gathered, a feed's cursor)
  * and COMMIT, in one pipeline. On failure the caller rolls back: -1, or
@@ -182,22 +209,14 @@ s_txn_commit(service_t *svc, Hrss__Event *const *accepted, size_t naccepted,
     uint64_t last = svc->last_seq;
     if (db_pipeline_begin(db))
         return -1;
-    int rc = (naccepted && inbox_insert_send(db, accepted, naccepted)) ||
-                     (svc->txn_n && outbox_append_send(db, svc->txn_rows, svc->txn_n)) ||
+    int rc = s_rows_send(svc, accepted, naccepted) ||
                      (source && cursor_store_send(db, source, cursor)) ||
                      db_pipeline_send_sql(db, "COMMIT") || db_pipeline_sync(db)
                  ? -1
                  : 0;
     PGresult *res;
-    if (rc == 0 && naccepted) {
-        res = db_pipeline_result(db);
-        if (res)
-            PQclear(res);
-        else   /* unique_violation: an id of the batch was accepted before */
-            rc = strcmp(db_sqlstate(db), "23505") == 0 ? SEEN_BEFORE : -1;
-    }
-    if (rc == 0 && svc->txn_n)
-        rc = outbox_append_result(db, &last);
+    if (rc == 0)
+        rc = s_rows_result(svc, naccepted, svc->txn_n, &last);
     if (rc == 0 && source)
         rc = (res = db_pipeline_result(db)) ? (PQclear(res), 0) : -1;
     if (rc == 0)
@@ -211,10 +230,11 @@ s_txn_commit(service_t *svc, Hrss__Event *const *accepted, size_t naccepted,
     return 0;
 }
 
-/* Forgets what the rolled-back transaction would have appended. */
+/* Rolls the open transaction back and forgets what it would have appended. */
 static void
-s_txn_discard(service_t *svc)
+s_txn_rollback(service_t *svc)
 {
+    db_rollback(svc->db);
     svc->txn_n = 0;
     arena_reset(svc->txn_arena);
 }
@@ -309,6 +329,17 @@ s_fnv(uint64_t h, const char *s)
     return h;
 }
 #define FNV_BASIS 1469598103934665603ULL
+
+/* Slots of an open-addressing table for n keys: a power of two, at most half
+ * full. */
+static size_t
+s_table_size(size_t n)
+{
+    size_t size = 16;
+    while (size < 2 * n)
+        size *= 2;
+    return size;
+}
 
 /* The batch's ids: an open-addressing map from (scope, id) to the index of
  * the latest event of the batch with that id, so that a batch of 1000 costs
@@ -639,9 +670,7 @@ typedef enum { APPLY_ONE_PIPELINE, APPLY_OPTIMISTIC, APPLY_CHECKED, APPLY_CAREFU
 static bool
 s_fits_one_pipeline(service_t *svc, Hrss__Event *const *events, size_t n)
 {
-    size_t size = 16;
-    while (size < 2 * n)
-        size *= 2;
+    size_t size = s_table_size(n);
     id_map_t ids = {arena_alloc(svc->arena, size * sizeof *ids.slots), size - 1};
     if (!ids.slots)
         return false;
@@ -673,9 +702,7 @@ s_one_pipeline_end(batch_t *b, size_t n)
             rc = STEP_FAILED;
     }
     size_t nrows = svc->txn_n;
-    if (rc == STEP_OK && ((nsent && inbox_insert_send(db, sent, nsent)) ||
-                          (nrows && outbox_append_send(db, svc->txn_rows, nrows)) ||
-                          db_pipeline_sync(db)))
+    if (rc == STEP_OK && (s_rows_send(svc, sent, nsent) || db_pipeline_sync(db)))
         rc = STEP_FAILED;
     b->piping = false;
     if (rc == STEP_OK && db_pipeline_expect(db, "BEGIN"))
@@ -684,16 +711,9 @@ s_one_pipeline_end(batch_t *b, size_t n)
         rc = s_read_runs(b);
     b->npending = b->run_start = b->nstmts = 0;
     int result = rc == STEP_OK ? 0 : rc == STEP_AGAIN ? 1 : -1;
-    PGresult *res;
-    if (result == 0 && nsent) {
-        if ((res = db_pipeline_result(db)))
-            PQclear(res);
-        else   /* unique_violation: an id of the batch was accepted before */
-            result = strcmp(db_sqlstate(db), "23505") == 0 ? SEEN_BEFORE : -1;
-    }
     uint64_t last = svc->last_seq;
-    if (result == 0 && nrows && outbox_append_result(db, &last))
-        result = -1;
+    if (result == 0)
+        result = s_rows_result(svc, nsent, nrows, &last);
     if (db_pipeline_end(db) && result == 0)
         result = -1;
     if (result)
@@ -756,9 +776,7 @@ s_apply_batch(service_t *svc, const Hrss__EventBatch *batch, Hrss__EventResult *
     b.handler = arena_alloc(arena, n * sizeof *b.handler);
     b.pending = arena_alloc(arena, n * sizeof *b.pending);
     b.stmt_sizes = arena_alloc(arena, n * sizeof *b.stmt_sizes);
-    size_t size = 16;
-    while (size < 2 * n)
-        size *= 2;
+    size_t size = s_table_size(n);
     id_map_t ids = {arena_alloc(arena, size * sizeof *ids.slots), size - 1};
     b.keys = (key_set_t){arena_alloc(arena, size * sizeof *b.keys.keys),
                          arena_alloc(arena, size * sizeof *b.keys.runs), size - 1};
@@ -908,16 +926,14 @@ s_apply_events(service_t *svc, Hrss__Event **events, size_t n, Hrss__EventResult
         rc = s_apply_batch(svc, &batch, slots, mode);
         if (rc == NOT_IN_ONE_PIPELINE) {
             /* an event was refused: the attempt is void; again, verdicts first */
-            db_rollback(svc->db);
-            s_txn_discard(svc);
+            s_txn_rollback(svc);
             svc->stepwise_batches = STEPWISE_AFTER_REJECTION;
             svc->redone_batches++;
             rc = s_apply_batch(svc, &batch, slots, APPLY_OPTIMISTIC);
         }
         if (rc == SEEN_BEFORE) {
             /* a resend: the attempt is void; again, asking the inbox first */
-            db_rollback(svc->db);
-            s_txn_discard(svc);
+            s_txn_rollback(svc);
             svc->checked_batches = CHECKED_AFTER_RESEND;
             svc->resent_batches++;
             rc = s_apply_batch(svc, &batch, slots, APPLY_CHECKED);
@@ -925,8 +941,7 @@ s_apply_events(service_t *svc, Hrss__Event **events, size_t n, Hrss__EventResult
         if (rc == 1) {
             /* An event whose data trips a constraint aborted the transaction:
              * the batch again, each event in a savepoint, that one rejected. */
-            db_rollback(svc->db);
-            s_txn_discard(svc);
+            s_txn_rollback(svc);
             if (!alone)
                 return 1;
             svc->careful_batches++;
@@ -936,8 +951,7 @@ s_apply_events(service_t *svc, Hrss__Event **events, size_t n, Hrss__EventResult
     if (rc != 0) {
         /* Nothing of this batch is committed: every event is to be resent. */
         log_error("batch of %zu events not applied: %s", n, db_error(svc->db));
-        db_rollback(svc->db);
-        s_txn_discard(svc);
+        s_txn_rollback(svc);
         for (size_t i = 0; i < n; i++)
             s_result(arena, &slots[i], events[i]->id, HRSS__OUTCOME__RETRY, "unavailable", NULL,
                      "the service could not commit; resend the event");
@@ -1218,8 +1232,7 @@ fail:
               db_error(svc->db));
     if (c->sub->page_end)
         c->sub->page_end(svc, c->sub->source, false);   /* forget what the page gathered */
-    db_rollback(svc->db);
-    s_txn_discard(svc);
+    s_txn_rollback(svc);
     /* A COMMIT whose answer was lost (the server went away) may still have
      * committed the page and its cursor: the next page starts from the
      * cursor in the database, not from ours, or the page is counted twice. */
