@@ -265,6 +265,14 @@ metrics_render(metrics_t *m, const Hrss__Pong *const pongs[SERVICE_COUNT], size_
                      service_name((service_id_t) s), p->source,
                      (unsigned long long) (p->head > p->cursor ? p->head - p->cursor : 0));
         }
+    s_printf(&t, "# HELP hrss_feed_pages_total pages of a source's feed a consumer applied,"
+                 " one transaction each, since it started\n"
+                 "# TYPE hrss_feed_pages_total counter\n");
+    for (int s = 0; s < SERVICE_COUNT; s++)
+        for (size_t i = 0; pongs[s] && i < pongs[s]->n_feeds; i++)
+            s_printf(&t, "hrss_feed_pages_total{consumer=\"%s\",source=\"%s\"} %llu\n",
+                     service_name((service_id_t) s), pongs[s]->feeds[i]->source,
+                     (unsigned long long) pongs[s]->feeds[i]->pages);
     s_printf(&t, "# HELP hrss_service_dropped_requests_total requests a service dropped as"
                  " malformed or unknown\n# TYPE hrss_service_dropped_requests_total counter\n");
     for (int s = 0; s < SERVICE_COUNT; s++)

@@ -3,6 +3,7 @@ report reaching employment, the merged feed's cursor, order, scope and
 limits."""
 
 import random
+import time
 import unittest
 
 import hrss_client as h
@@ -115,6 +116,42 @@ class FeedTest(unittest.TestCase):
         self.assertEqual(h.request("GET", "/v1/feed").status, 401)
         for q in ("limit=0", "limit=10001", "limit=x", "after=garbage", "after=1.2"):
             self.assertEqual(h.request("GET", "/v1/feed?" + q, self.province).status, 400, q)
+
+
+class GatherTest(unittest.TestCase):
+    """A consumer that keeps up waits FEED_GATHER_MS (50 ms, common/service.c)
+    after a page that was not full: a stream of small commits reaches it in
+    few pages, not one transaction per commit."""
+
+    PAGES = 'hrss_feed_pages_total{consumer="reporting",source="employment"}'
+    LAG = 'hrss_feed_lag_events{consumer="reporting",source="employment"}'
+
+    def settled_pages(self):
+        """The page count once reporting has applied all it was told of and
+        nothing more arrives (the count unchanged across 0.3 s)."""
+        def settled():
+            text = h.request("GET", "/metrics").body.decode()
+            pages = h.metric(self.PAGES, text)
+            time.sleep(0.3)
+            text = h.request("GET", "/metrics").body.decode()
+            if h.metric(self.LAG, text) == 0 and h.metric(self.PAGES, text) == pages:
+                return pages + 1   # truthy even for 0 pages
+            return None
+        return h.wait_until(settled, what="reporting caught up") - 1
+
+    def test_stream_of_small_commits_is_applied_in_few_pages(self):
+        h.wait_ready()
+        county = h.make_token("county", "433123")
+        before = self.settled_pages()
+        commits = 20
+        started = time.monotonic()
+        for _ in range(commits):
+            h.post_events(county, [reg(h.id_number(random.randrange(0, 13_000_000)))])
+        elapsed = time.monotonic() - started
+        pages = self.settled_pages() - before
+        self.assertGreaterEqual(pages, 1)
+        # the first commit is asked for at once, the rest at most once per 50 ms
+        self.assertLessEqual(pages, 2 + elapsed / 0.05, (pages, elapsed))
 
 
 class IsolationTest(unittest.TestCase):
