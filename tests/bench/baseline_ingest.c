@@ -56,6 +56,10 @@ typedef struct {
     uint64_t batches, events, failed;
     uint64_t next_person, last_person;
     double deadline;
+    person_t *persons;          /* of one ingest batch */
+    int64_t at;                 /* when its events happened */
+    int y;
+    unsigned m, d;
     char error[256];
 } client_t;
 
@@ -322,33 +326,40 @@ s_send(client_t *c, int st, pgarray_t *cols, int n)
                : -1;
 }
 
-/* One transaction, one round trip. */
+/* One transaction in one pipeline, flushed by its sync; s_batch_answer
+ * reads it back (*sent: the statements to read). */
 static int
-s_commit_batch(client_t *c, batch_t *b)
+s_batch_send(client_t *c, batch_t *b, int *sent)
 {
-    int sent = 0;
-    double t0 = bench_now();
+    *sent = 0;
     if (!PQsendQueryParams(c->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
-        goto fail;
-    sent++;
+        return -1;
+    (*sent)++;
     if (b->nperson) {
         if (s_send(c, ST_PERSONS, b->p, 8))
-            goto fail;
-        sent++;
+            return -1;
+        (*sent)++;
     }
     if (b->nemployed) {
         if (s_send(c, ST_EMPLOYED, b->e, 6))
-            goto fail;
-        sent++;
+            return -1;
+        (*sent)++;
     }
     if (s_send(c, ST_INBOX, b->in, 4) || s_send(c, ST_LOCK, NULL, 0) ||
         s_send(c, ST_OUTBOX, b->out, 7))
-        goto fail;
-    sent += 3;
+        return -1;
+    *sent += 3;
     if (!PQsendQueryParams(c->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) ||
         !PQpipelineSync(c->conn))
-        goto fail;
-    sent++;
+        return -1;
+    (*sent)++;
+    return 0;
+}
+
+/* Reads the answers of a batch sent at t0 and counts it. */
+static int
+s_batch_answer(client_t *c, const batch_t *b, int sent, double t0)
+{
     int bad = 0;
     for (int i = 0; i < sent; i++) {
         PGresult *res;
@@ -375,10 +386,38 @@ s_commit_batch(client_t *c, batch_t *b)
     c->events += b->nevents;
     s_maybe_analyze(b->nevents);
     return 0;
-fail:
-    snprintf(c->error, sizeof c->error, "%s", PQerrorMessage(c->conn));
-    c->failed++;
-    return -1;
+}
+
+/* Makes the next batch in *b (reset); false when there is none. */
+typedef bool (*make_batch_fn)(client_t *c, batch_t *b);
+
+/* Commits the batches `make` makes, one transaction and one round trip each,
+ * making each while the one before it is executed, as hrss-bench-load does
+ * for hrss: neither side's figure carries its client's own work. */
+static void
+s_commit_all(client_t *c, make_batch_fn make)
+{
+    batch_t b[2];
+    s_batch_init(&b[0]);
+    s_batch_init(&b[1]);
+    int k = 0;
+    bool have = make(c, &b[k]);
+    while (have) {
+        double t0 = bench_now();
+        int sent;
+        if (s_batch_send(c, &b[k], &sent)) {
+            snprintf(c->error, sizeof c->error, "%s", PQerrorMessage(c->conn));
+            c->failed++;
+            break;
+        }
+        bool next = make(c, &b[k ^ 1]);
+        if (s_batch_answer(c, &b[k], sent, t0))
+            break;
+        k ^= 1;
+        have = next;
+    }
+    s_batch_free(&b[0]);
+    s_batch_free(&b[1]);
 }
 
 static void
@@ -387,75 +426,77 @@ s_yesterday(int *y, unsigned *m, unsigned *d)
     civil_from_days(cst_days_of_instant(now_us()) - 1, y, m, d);
 }
 
+static bool
+s_ingest_batch(client_t *c, batch_t *b)
+{
+    const opts_t *o = c->o;
+    size_t persons = (size_t) (o->batch + 1) / 2;
+    if (bench_now() >= c->deadline || c->next_person + persons > c->last_person)
+        return false;
+    s_batch_reset(b);
+    person_t *ps = c->persons;
+    char id[64];
+    for (size_t i = 0; i < persons; i++) {
+        county_person(o->county, c->next_person + i, &ps[i]);
+        snprintf(id, sizeof id, "%s-%" PRIu64 "-r", o->tag, ps[i].n);
+        s_add_registered(b, &ps[i], id, c->at);
+    }
+    for (size_t i = 0; i < (size_t) o->batch - persons; i++) {
+        employment_t job;
+        county_job(&ps[i], c->y, (int) c->m, false, &job);
+        snprintf(job.started_on, sizeof job.started_on, "%04d-%02u-%02u", c->y, c->m, c->d);
+        snprintf(id, sizeof id, "%s-%" PRIu64 "-e", o->tag, ps[i].n);
+        s_add_employed(b, &ps[i], &job, id, c->at);
+    }
+    c->next_person += persons;
+    return true;
+}
+
 static void *
 s_ingest(void *arg)
 {
     client_t *c = arg;
-    const opts_t *o = c->o;
-    batch_t b;
-    s_batch_init(&b);
-    int y;
-    unsigned m, d;
-    s_yesterday(&y, &m, &d);
+    s_yesterday(&c->y, &c->m, &c->d);
     /* the instant hrss-bench-load sends: yesterday 10:00 CST */
-    int64_t at = (days_from_civil(y, m, d) * 86400 + 10 * 3600 - CST_OFFSET_SECONDS) * 1000000LL;
-    size_t persons = (size_t) (o->batch + 1) / 2;
-    person_t *ps = calloc(persons, sizeof *ps);
-    while (ps && bench_now() < c->deadline && c->next_person + persons <= c->last_person) {
-        s_batch_reset(&b);
-        char id[64];
-        for (size_t i = 0; i < persons; i++) {
-            county_person(o->county, c->next_person + i, &ps[i]);
-            snprintf(id, sizeof id, "%s-%" PRIu64 "-r", o->tag, ps[i].n);
-            s_add_registered(&b, &ps[i], id, at);
-        }
-        for (size_t i = 0; i < (size_t) o->batch - persons; i++) {
-            employment_t job;
-            county_job(&ps[i], y, (int) m, false, &job);
-            snprintf(job.started_on, sizeof job.started_on, "%04d-%02u-%02u", y, m, d);
-            snprintf(id, sizeof id, "%s-%" PRIu64 "-e", o->tag, ps[i].n);
-            s_add_employed(&b, &ps[i], &job, id, at);
-        }
-        c->next_person += persons;
-        if (s_commit_batch(c, &b))
-            break;
-    }
-    free(ps);
-    s_batch_free(&b);
+    c->at = (days_from_civil(c->y, c->m, c->d) * 86400 + 10 * 3600 - CST_OFFSET_SECONDS) *
+            1000000LL;
+    c->persons = calloc((size_t) (c->o->batch + 1) / 2, sizeof *c->persons);
+    if (c->persons)
+        s_commit_all(c, s_ingest_batch);
+    free(c->persons);
     return NULL;
+}
+
+static bool
+s_import_batch(client_t *c, batch_t *b)
+{
+    const opts_t *o = c->o;
+    uint64_t i = atomic_fetch_add(&s_next_batch, 1);
+    if (i >= s_nbatches)
+        return false;
+    s_batch_reset(b);
+    uint64_t from = o->base + i * (uint64_t) o->batch, to = from + (uint64_t) o->batch;
+    if (to > o->base + o->persons)
+        to = o->base + o->persons;
+    for (uint64_t n = from; n < to; n++) {
+        person_t p;
+        county_person(o->county, n, &p);
+        char id[64];
+        snprintf(id, sizeof id, "reg-%010" PRIu64, n);
+        int64_t at = (days_from_civil(o->county->year, (unsigned) p.reg_month,
+                                      (unsigned) p.reg_day) *
+                          86400 +
+                      9 * 3600 - CST_OFFSET_SECONDS) *
+                     1000000LL;
+        s_add_registered(b, &p, id, at);
+    }
+    return true;
 }
 
 static void *
 s_import(void *arg)
 {
-    client_t *c = arg;
-    const opts_t *o = c->o;
-    batch_t b;
-    s_batch_init(&b);
-    for (;;) {
-        uint64_t i = atomic_fetch_add(&s_next_batch, 1);
-        if (i >= s_nbatches)
-            break;
-        s_batch_reset(&b);
-        uint64_t from = o->base + i * (uint64_t) o->batch, to = from + (uint64_t) o->batch;
-        if (to > o->base + o->persons)
-            to = o->base + o->persons;
-        for (uint64_t n = from; n < to; n++) {
-            person_t p;
-            county_person(o->county, n, &p);
-            char id[64];
-            snprintf(id, sizeof id, "reg-%010" PRIu64, n);
-            int64_t at = (days_from_civil(o->county->year, (unsigned) p.reg_month,
-                                          (unsigned) p.reg_day) *
-                              86400 +
-                          9 * 3600 - CST_OFFSET_SECONDS) *
-                         1000000LL;
-            s_add_registered(&b, &p, id, at);
-        }
-        if (s_commit_batch(c, &b))
-            break;
-    }
-    s_batch_free(&b);
+    s_commit_all(arg, s_import_batch);
     return NULL;
 }
 

@@ -23,6 +23,10 @@ struct httpc_t {
     size_t len, cap;
     char *body;              /* the decoded body of the last response */
     size_t body_len, body_cap;
+    /* the request sent and not yet answered, kept to send it again once */
+    const char *method, *path, *req_body;
+    size_t req_body_len;
+    bool reused;             /* it went out on a kept-alive connection */
     char error[256];
 };
 
@@ -188,14 +192,16 @@ s_header(const char *head, size_t len, const char *name)
     return NULL;
 }
 
-/* One attempt; *sent tells whether the request reached the socket and
- * *got_bytes whether any response byte came back (a retry is only safe on
- * a reused connection that answered nothing). */
+/* Writes the request (self->method ...) to the connection, opening one if
+ * there is none. */
 static int
-s_attempt(httpc_t *self, const char *method, const char *path, const char *body, size_t body_len,
-          bool *got_bytes)
+s_send_request(httpc_t *self)
 {
-    *got_bytes = false;
+    self->reused = self->fd >= 0;
+    if (!self->reused && s_connect(self))
+        return -1;
+    const char *method = self->method, *path = self->path, *body = self->req_body;
+    size_t body_len = self->req_body_len;
     char head[1024];
     int hn = snprintf(head, sizeof head,
                       "%s %s HTTP/1.1\r\nHost: %s\r\n%sContent-Type: application/json\r\n"
@@ -208,8 +214,18 @@ s_attempt(httpc_t *self, const char *method, const char *path, const char *body,
     struct iovec iov[2] = {{head, (size_t) hn}, {(void *) body, body_len}};
     if (s_send_all(self->fd, iov, body_len ? 2 : 1)) {
         snprintf(self->error, sizeof self->error, "send: %s", strerror(errno));
+        s_close(self);
         return -1;
     }
+    return 0;
+}
+
+/* Reads one response; *got_bytes tells whether any byte of it came back (a
+ * retry is only safe on a reused connection that answered nothing). */
+static int
+s_read_response(httpc_t *self, bool *got_bytes)
+{
+    *got_bytes = false;
     self->len = 0;
     size_t end;
     while (!(end = s_head_end(self->buf, self->len))) {
@@ -273,15 +289,26 @@ truncated:
 }
 
 int
-httpc_request(httpc_t *self, const char *method, const char *path, const char *body,
-              size_t body_len, const char **resp, size_t *resp_len)
+httpc_send(httpc_t *self, const char *method, const char *path, const char *body,
+           size_t body_len)
+{
+    self->method = method;
+    self->path = path;
+    self->req_body = body;
+    self->req_body_len = body_len;
+    /* a kept-alive connection the server had closed meanwhile refuses the
+     * write: once more on a new one */
+    if (s_send_request(self) && (!self->reused || s_send_request(self)))
+        return -1;
+    return 0;
+}
+
+int
+httpc_receive(httpc_t *self, const char **resp, size_t *resp_len)
 {
     for (int attempt = 0; attempt < 2; attempt++) {
-        bool reused = self->fd >= 0;
-        if (!reused && s_connect(self))
-            return -1;
         bool got_bytes;
-        int status = s_attempt(self, method, path, body, body_len, &got_bytes);
+        int status = s_read_response(self, &got_bytes);
         if (status >= 0) {
             if (resp)
                 *resp = self->body;
@@ -290,9 +317,18 @@ httpc_request(httpc_t *self, const char *method, const char *path, const char *b
             return status;
         }
         s_close(self);
-        /* a kept-alive connection the server had closed meanwhile */
-        if (!reused || got_bytes)
+        /* a kept-alive connection the server had closed meanwhile: the
+         * request never reached it, so it goes once more on a new one */
+        if (attempt > 0 || !self->reused || got_bytes || s_send_request(self))
             return -1;
     }
     return -1;
+}
+
+int
+httpc_request(httpc_t *self, const char *method, const char *path, const char *body,
+              size_t body_len, const char **resp, size_t *resp_len)
+{
+    return httpc_send(self, method, path, body, body_len) ? -1
+                                                            : httpc_receive(self, resp, resp_len);
 }

@@ -18,6 +18,14 @@ void httpc_destroy(httpc_t **self_p);
  * NULL) points into the client's buffer until the next request. */
 int httpc_request(httpc_t *self, const char *method, const char *path, const char *body,
                   size_t body_len, const char **resp, size_t *resp_len);
+/* The same in two halves, so that a client can make its next request while
+ * this one is served: httpc_send writes the request (body and path must stay
+ * valid until httpc_receive returns, which may send them again once, on a new
+ * connection, when a kept-alive one turns out closed); httpc_receive reads
+ * its response. */
+int httpc_send(httpc_t *self, const char *method, const char *path, const char *body,
+               size_t body_len);
+int httpc_receive(httpc_t *self, const char **resp, size_t *resp_len);
 const char *httpc_error(const httpc_t *self);
 /* Connections opened beyond the first. */
 unsigned long httpc_reconnects(const httpc_t *self);
