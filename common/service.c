@@ -678,8 +678,9 @@ typedef enum { APPLY_ONE_PIPELINE, APPLY_OPTIMISTIC, APPLY_CHECKED, APPLY_CAREFU
 #define STEPWISE_AFTER_REJECTION 16  /* and in steps after a rejection, for the same reason */
 
 /* Whether a batch can go in one pipeline: every event's handler sends a
- * statement (none applies as it reads), and no id comes twice (a repeated id
- * waits for the fate of the first). */
+ * statement (none applies as it reads) and derives nothing from its verdict
+ * (its outbox rows are all known before the verdicts are read), and no id
+ * comes twice (a repeated id waits for the fate of the first). */
 static bool
 s_fits_one_pipeline(service_t *svc, Hrss__Event *const *events, size_t n)
 {
@@ -690,7 +691,7 @@ s_fits_one_pipeline(service_t *svc, Hrss__Event *const *events, size_t n)
     for (size_t i = 0; i < n; i++) {
         const event_handler_t *h = s_event_handler(svc, events[i]->type);
         int *slot = s_id_slot(&ids, events, events[i]);
-        if (!h || !h->send || *slot)
+        if (!h || !h->send || h->derives || *slot)
             return false;
         *slot = (int) i + 1;
     }

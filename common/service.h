@@ -55,7 +55,9 @@ typedef int(event_apply_fn)(service_t *svc, const Hrss__Event *ev, const Protobu
  * them as independent of each other (unnest the arrays of its parameters);
  * without `key` every run is one event. `check`, when set, may reject an
  * event before it joins a run (return 1). A handler has either `apply` or
- * `send` and `result`. */
+ * `send` and `result`. `derives` says that its `result` may emit events
+ * (service_emit): a batch with such an event is applied in steps, its
+ * verdicts read before its outbox rows are sent, not in one pipeline. */
 typedef int(event_send_fn)(service_t *svc, Hrss__Event *const *events,
                            ProtobufCMessage *const *data, size_t n);
 typedef const char *(event_key_fn)(const ProtobufCMessage *data);
@@ -76,6 +78,7 @@ typedef struct {
     event_send_fn *send;
     event_key_fn *key;
     event_result_fn *result;
+    bool derives;
 } event_handler_t;
 
 /* Applies one event of another service's feed inside the consumer's

@@ -4,7 +4,7 @@
  * with `unsupported_type` until then). */
 #include "service.h"
 
-static const event_handler_t s_handlers[] = {{NULL, NULL, NULL, NULL, NULL, NULL}};
+static const event_handler_t s_handlers[] = {{.type = NULL}};
 
 /* Its part of the person view: no arrears record names a person yet. */
 static int

@@ -162,7 +162,7 @@ const event_handler_t employment_event_handlers[] = {
      .key = service_person_key, .result = s_verdict},
     {.type = "employment.employed", .send = s_employed, .key = service_person_key,
      .result = s_verdict},
-    {NULL, NULL, NULL, NULL, NULL, NULL}};
+    {.type = NULL}};
 
 /* ---- insurance's feed ------------------------------------------------------ */
 

@@ -178,8 +178,8 @@ const event_handler_t insurance_event_handlers[] = {
     {.type = "insurance.benefit_started", .check = s_benefit_check, .send = s_benefit_started,
      .key = service_person_key, .result = s_verdict},
     {.type = "insurance.death_reported", .check = s_death_check, .send = s_death_reported,
-     .result = s_death_result},
-    {NULL, NULL, NULL, NULL, NULL, NULL}};
+     .result = s_death_result, .derives = true},
+    {.type = NULL}};
 
 /* ---- person view ------------------------------------------------------------ */
 

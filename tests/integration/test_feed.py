@@ -50,7 +50,12 @@ class FeedTest(unittest.TestCase):
                      "monthly_amount_fen": 15300, "first_period": "2024-01"})])
         death = h.event("insurance.death_reported", VILLAGE, "2024-06-20T09:00:00+08:00",
                         {"id_number": idn, "died_on": "2024-06-18"})
+        redone = 'hrss_service_redone_batches_total{service="insurance"}'
+        redone_before = h.metric(redone)
         self.assertEqual(h.post_events(self.county, [death])[0]["status"], "accepted")
+        # the death derives an event from its verdict: its batch goes in steps
+        # from the start, not in one pipeline voided and applied again
+        self.assertEqual(h.metric(redone), redone_before)
 
         def deceased_in_employment():
             view = h.request("GET", "/v1/persons/" + idn, self.county).json()
