@@ -176,9 +176,9 @@ s_is_prepared(const db_t *self, const char *name)
     return false;
 }
 
-PGresult *
-db_prepared(db_t *self, const char *name, const char *sql, int nparams,
-            const char *const *values, const int *lengths, const int *formats)
+static PGresult *
+s_prepared(db_t *self, const char *name, const char *sql, int nparams,
+           const char *const *values, const int *lengths, const int *formats, int result_format)
 {
     if (!self->conn) {
         s_set_error(self, "not connected", NULL);
@@ -186,15 +186,30 @@ db_prepared(db_t *self, const char *name, const char *sql, int nparams,
     }
     if (!s_is_prepared(self, name)) {
         if (self->nprepared == DB_MAX_PREPARED)   /* more statements than we ever write */
-            return db_query(self, sql, nparams, values, lengths, formats);
+            return s_check(self, PQexecParams(self->conn, sql, nparams, NULL, values, lengths,
+                                              formats, result_format));
         PGresult *res = s_check(self, PQprepare(self->conn, name, sql, nparams, NULL));
         if (!res)
             return NULL;
         PQclear(res);
         self->prepared[self->nprepared++] = name;
     }
-    return s_check(self,
-                   PQexecPrepared(self->conn, name, nparams, values, lengths, formats, 0));
+    return s_check(self, PQexecPrepared(self->conn, name, nparams, values, lengths, formats,
+                                        result_format));
+}
+
+PGresult *
+db_prepared(db_t *self, const char *name, const char *sql, int nparams,
+            const char *const *values, const int *lengths, const int *formats)
+{
+    return s_prepared(self, name, sql, nparams, values, lengths, formats, 0);
+}
+
+PGresult *
+db_prepared_binary(db_t *self, const char *name, const char *sql, int nparams,
+                   const char *const *values, const int *lengths, const int *formats)
+{
+    return s_prepared(self, name, sql, nparams, values, lengths, formats, 1);
 }
 
 int

@@ -42,6 +42,10 @@ PGresult *db_query(db_t *self, const char *sql, int nparams, const char *const *
  * each connection. `name` must be a string literal (it is kept). */
 PGresult *db_prepared(db_t *self, const char *name, const char *sql, int nparams,
                       const char *const *values, const int *lengths, const int *formats);
+/* The same with every column of the result in binary format (PQgetvalue
+ * then points to the raw value: int8 big-endian, text and bytea as bytes). */
+PGresult *db_prepared_binary(db_t *self, const char *name, const char *sql, int nparams,
+                             const char *const *values, const int *lengths, const int *formats);
 /* A prepared statement whose rows do not matter, only its success. */
 int db_prepared_run(db_t *self, const char *name, const char *sql, int nparams,
                     const char *const *values);

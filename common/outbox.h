@@ -16,6 +16,7 @@
 
 #include <stdint.h>
 
+#include "arena.h"
 #include "db.h"
 #include "hrss.pb-c.h"
 
@@ -51,13 +52,12 @@ int outbox_append_send(db_t *db, Hrss__Event *const *events, size_t n);
 int outbox_append_result(db_t *db, uint64_t *last_seq);
 
 /* Committed rows with seq > after, at most `limit`, in seq order, into `page`
- * (events allocated here, source set to `source`); page->head is `head`, the
- * highest committed seq as the one writer of the outbox knows it (or as
- * outbox_head read it), or the last row's when that is higher. Free with
- * outbox_page_clear. */
+ * (its events carved from `arena`, valid until it is reset; source set to
+ * `source`); page->head is `head`, the highest committed seq as the one
+ * writer of the outbox knows it (or as outbox_head read it), or the last
+ * row's when that is higher. */
 int outbox_read(db_t *db, const char *source, uint64_t after, uint32_t limit, uint64_t head,
-                Hrss__FeedPage *page);
-void outbox_page_clear(Hrss__FeedPage *page);
+                arena_t *arena, Hrss__FeedPage *page);
 int outbox_head(db_t *db, uint64_t *head);
 
 int cursor_load(db_t *db, const char *source, uint64_t *seq);

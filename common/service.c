@@ -1044,7 +1044,8 @@ s_on_feed(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply)
     if (!page)
         return -1;
     /* the head as of our last commit: no query for it (we alone write the outbox) */
-    if (outbox_read(svc->db, svc->def->name, req->feed->after, limit, svc->last_seq, page))
+    if (outbox_read(svc->db, svc->def->name, req->feed->after, limit, svc->last_seq, svc->arena,
+                    page))
         return service_fail(reply, svc->arena, "unavailable", db_error(svc->db), true);
     reply->body_case = HRSS__REPLY__BODY_FEED;
     reply->feed = page;
@@ -1168,9 +1169,7 @@ s_handle_request(service_t *svc, group_t *group)
     }
     if (wire_send_reply(svc->router, id, id_len, &reply))
         log_warn("reply not delivered: %s", zmq_strerror(errno));
-    if (reply.body_case == HRSS__REPLY__BODY_FEED)
-        outbox_page_clear(reply.feed);
-    arena_reset(svc->arena);
+    arena_reset(svc->arena);   /* a feed page's events too */
 }
 
 /* ---- consuming other services' feeds ------------------------------------------ */

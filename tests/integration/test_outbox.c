@@ -242,8 +242,10 @@ s_expect_feed(db_t *reader, uint64_t after, uint64_t head, const test_event_t *c
 {
     Hrss__FeedPage page;
     uint64_t committed;
+    arena_t *arena = arena_new();
+    assert_non_null(arena);
     assert_int_equal(outbox_head(reader, &committed), 0);
-    assert_int_equal(outbox_read(reader, SOURCE, after, 100, committed, &page), 0);
+    assert_int_equal(outbox_read(reader, SOURCE, after, 100, committed, arena, &page), 0);
     assert_int_equal(page.head, head);
     assert_int_equal(page.n_events, n);
     for (size_t i = 0; i < n; i++) {
@@ -264,7 +266,7 @@ s_expect_feed(db_t *reader, uint64_t after, uint64_t head, const test_event_t *c
         assert_null(got->cause);
         assert_true(got->has_recorded_at_us);
     }
-    outbox_page_clear(&page);
+    arena_destroy(&arena);
 }
 
 /* ---- commit order is feed order --------------------------------------------- */
