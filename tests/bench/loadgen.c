@@ -158,6 +158,16 @@ s_post_all(client_t *c, make_batch_fn make)
     }
 }
 
+/* Closes a body's event array and object; 0 when the events (len 0: one
+ * did not fit) or the closing do not fit in BODY_CAP. */
+static size_t
+s_body_end(char *body, size_t len)
+{
+    if (!len || len + 3 > BODY_CAP)
+        return 0;
+    return len + (size_t) snprintf(body + len, BODY_CAP - len, "]}");
+}
+
 static void
 s_at(char out[32], int year, int month, int day, int hour)
 {
@@ -194,9 +204,8 @@ s_ingest_batch(client_t *c, char *body, uint64_t *events)
         body[len++] = ',';
         len = county_json_employed(body, len, BODY_CAP, &ps[i], id, c->at, &job);
     }
-    if (!len || len + 3 > BODY_CAP)
+    if (!(len = s_body_end(body, len)))
         return 0;
-    len += (size_t) snprintf(body + len, BODY_CAP - len, "]}");
     c->next_person += persons;
     *events = (uint64_t) o->batch;
     return len;
@@ -240,9 +249,8 @@ s_import_batch(client_t *c, char *body, uint64_t *events)
             body[len++] = ',';
         len = county_json_registered(body, len, BODY_CAP, &p, id, at);
     }
-    if (!len || len + 3 > BODY_CAP)
+    if (!(len = s_body_end(body, len)))
         return 0;
-    len += (size_t) snprintf(body + len, BODY_CAP - len, "]}");
     *events = to - from;
     return len;
 }
@@ -341,9 +349,8 @@ s_year_batch(client_t *c, char *body, uint64_t *events)
             len = county_json_employed(body, len, BODY_CAP, &p, id, at, &job);
         }
     }
-    if (!len || len + 3 > BODY_CAP)
+    if (!(len = s_body_end(body, len)))
         return 0;
-    len += (size_t) snprintf(body + len, BODY_CAP - len, "]}");
     *events = to - from;
     return len;
 }
