@@ -82,6 +82,10 @@ struct service_t {
      * next group is answered (s_group_flush): at most one group's worth */
     arena_t *request_arena;
     ProtobufCAllocator request_alloc;
+    /* a consumer's feed page and its events' data, the same way: let go once
+     * the page is applied (s_consumer_reply) */
+    arena_t *page_arena;
+    ProtobufCAllocator page_alloc;
     uint64_t next_corr;
     arena_t *txn_arena;         /* rows derived in the open transaction */
     Hrss__Event **txn_rows;     /* outbox rows of the open transaction, in order */
@@ -1223,16 +1227,14 @@ s_consumer_apply(service_t *svc, consumer_t *c, const Hrss__FeedPage *page)
         const event_type_t *t = event_type_find(ev->type);
         if (!h || !t)
             continue;
-        ProtobufCMessage *data = protobuf_c_message_unpack(t->data, NULL, ev->data.len,
-                                                           ev->data.data);
+        ProtobufCMessage *data = protobuf_c_message_unpack(t->data, &svc->page_alloc,
+                                                           ev->data.len, ev->data.data);
         if (!data) {
             log_error("feed %s: event %" PRIu64 " of type %s undecodable, skipped",
                       c->sub->source, ev->seq, ev->type);
             continue;
         }
-        int rc = h->apply(svc, ev, data);
-        protobuf_c_message_free_unpacked(data, NULL);
-        if (rc)
+        if (h->apply(svc, ev, data))
             goto fail;
     }
     if ((c->sub->page_end && c->sub->page_end(svc, c->sub->source, true)) ||
@@ -1259,14 +1261,16 @@ fail:
 static void
 s_consumer_reply(service_t *svc, consumer_t *c)
 {
-    Hrss__Reply *reply = (Hrss__Reply *) wire_recv(c->dealer, &hrss__reply__descriptor);
+    Hrss__Reply *reply =
+        (Hrss__Reply *) wire_recv(c->dealer, &hrss__reply__descriptor, &svc->page_alloc);
     if (!reply) {
         if (errno != EAGAIN)
             svc->malformed++;
+        arena_reset(svc->page_arena);
         return;
     }
     if (reply->corr_id != c->inflight) {
-        protobuf_c_message_free_unpacked(&reply->base, NULL);   /* late answer to a re-sent request */
+        arena_reset(svc->page_arena);   /* late answer to a re-sent request */
         return;
     }
     c->inflight = 0;
@@ -1278,7 +1282,7 @@ s_consumer_reply(service_t *svc, consumer_t *c)
         if (page->n_events < FEED_PAGE)   /* caught up: let the next page gather */
             c->gather_until_ms = monotonic_ms() + FEED_GATHER_MS;
     }
-    protobuf_c_message_free_unpacked(&reply->base, NULL);
+    arena_reset(svc->page_arena);
 }
 
 static int
@@ -1423,6 +1427,7 @@ s_destroy(service_t *svc)
     arena_destroy(&svc->arena);
     arena_destroy(&svc->txn_arena);
     arena_destroy(&svc->request_arena);
+    arena_destroy(&svc->page_arena);
     free(svc->txn_rows);
 }
 
@@ -1456,8 +1461,11 @@ service_main(const service_def_t *def)
     svc.txn_arena = arena_new();
     svc.request_arena = arena_new();
     svc.request_alloc = arena_protobuf_allocator(svc.request_arena);
+    svc.page_arena = arena_new();
+    svc.page_alloc = arena_protobuf_allocator(svc.page_arena);
     svc.ctx = zmq_ctx_new();
-    if (!svc.db || !svc.arena || !svc.txn_arena || !svc.request_arena || !svc.ctx)
+    if (!svc.db || !svc.arena || !svc.txn_arena || !svc.request_arena || !svc.page_arena ||
+        !svc.ctx)
         goto out;
     if (!(svc.curve = curve_new(svc.ctx, def->name))) {
         log_error("CURVE configuration: %s", curve_error());

@@ -96,9 +96,9 @@ s_recv(void *sock, const ProtobufCMessageDescriptor *desc, ProtobufCAllocator *a
 }
 
 ProtobufCMessage *
-wire_recv(void *sock, const ProtobufCMessageDescriptor *desc)
+wire_recv(void *sock, const ProtobufCMessageDescriptor *desc, ProtobufCAllocator *allocator)
 {
-    return s_recv(sock, desc, NULL);
+    return s_recv(sock, desc, allocator);
 }
 
 Hrss__Request *

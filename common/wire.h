@@ -23,11 +23,13 @@ void wire_close(void **sock_p);
 /* Packs `msg` and sends it as one frame (flags: ZMQ_SNDMORE / ZMQ_DONTWAIT). */
 int wire_send(void *sock, const ProtobufCMessage *msg, int flags);
 
-/* Receives one frame and unpacks it as `desc`. NULL when the frame is not a
- * valid message (errno EPROTO: the caller counts and drops it) or on a socket
- * error (errno from zmq_msg_recv, EAGAIN when nothing was waiting); in both
- * cases any further frames of the multi-part message are drained. */
-ProtobufCMessage *wire_recv(void *sock, const ProtobufCMessageDescriptor *desc);
+/* Receives one frame and unpacks it as `desc` with `allocator` (NULL: malloc;
+ * free it with the same one). NULL when the frame is not a valid message
+ * (errno EPROTO: the caller counts and drops it) or on a socket error (errno
+ * from zmq_msg_recv, EAGAIN when nothing was waiting); in both cases any
+ * further frames of the multi-part message are drained. */
+ProtobufCMessage *wire_recv(void *sock, const ProtobufCMessageDescriptor *desc,
+                            ProtobufCAllocator *allocator);
 
 /* ROUTER side: receives [routing id][payload]; `id` gets the routing id
  * (at most 255 bytes). NULL on a malformed message, which is drained (errno

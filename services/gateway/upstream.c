@@ -175,7 +175,7 @@ upstream_on_readable(gateway_t *gw, const zmq_pollitem_t *items, int n)
         if (!(items[s].revents & ZMQ_POLLIN))
             continue;
         for (;;) {
-            Hrss__Reply *reply = (Hrss__Reply *) wire_recv(items[s].socket, &hrss__reply__descriptor);
+            Hrss__Reply *reply = (Hrss__Reply *) wire_recv(items[s].socket, &hrss__reply__descriptor, NULL);
             if (!reply)
                 break;
             pending_t *p = gw->pending_head;

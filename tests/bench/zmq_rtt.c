@@ -138,7 +138,7 @@ main(int argc, char **argv)
                 failed++;
             zmq_msg_close(&m);
         } else {
-            Hrss__Reply *reply = (Hrss__Reply *) wire_recv(dealer, &hrss__reply__descriptor);
+            Hrss__Reply *reply = (Hrss__Reply *) wire_recv(dealer, &hrss__reply__descriptor, NULL);
             if (!reply || reply->body_case != HRSS__REPLY__BODY_PONG)
                 failed++;
             if (reply)
