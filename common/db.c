@@ -1,5 +1,7 @@
 #include "db.h"
 
+#include <endian.h>
+
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
@@ -505,6 +507,15 @@ db_get_bytea(const PGresult *res, int row, int col, size_t *len)
         memcpy(out, raw, *len);
     PQfreemem(raw);
     return out;
+}
+
+int64_t
+db_get_binary_int64(const PGresult *res, int row, int col)
+{
+    uint64_t be = 0;
+    if (PQgetlength(res, row, col) == (int) sizeof be)
+        memcpy(&be, PQgetvalue(res, row, col), sizeof be);
+    return (int64_t) be64toh(be);
 }
 
 /* ---- migrations ---------------------------------------------------------- */

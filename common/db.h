@@ -109,5 +109,7 @@ int db_migrate(db_t *self, const char *component, const db_migration_t *steps,
 int64_t db_get_int64(const PGresult *res, int row, int col);
 /* A bytea column, unescaped into malloc'd memory; NULL on failure. */
 unsigned char *db_get_bytea(const PGresult *res, int row, int col, size_t *len);
+/* An int8 column of a binary-format result (db_prepared_binary); 0 for NULL. */
+int64_t db_get_binary_int64(const PGresult *res, int row, int col);
 
 #endif

@@ -2,7 +2,6 @@
 
 #include "pgarray.h"
 
-#include <endian.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -279,15 +278,6 @@ outbox_head(db_t *db, uint64_t *head)
  * field, bytea decoded from hex text twice over) and the server the hex
  * encoding, all to be packed into one reply and freed. */
 
-static int64_t
-s_bin_int64(const PGresult *res, int row, int col)
-{
-    uint64_t be = 0;
-    if (PQgetlength(res, row, col) == (int) sizeof be)
-        memcpy(&be, PQgetvalue(res, row, col), sizeof be);
-    return (int64_t) be64toh(be);
-}
-
 /* A copy in the arena, NUL-terminated; NULL for SQL NULL. */
 static char *
 s_bin_copy(arena_t *arena, const PGresult *res, int row, int col, size_t *len)
@@ -333,12 +323,12 @@ outbox_read(db_t *db, const char *source, uint64_t after, uint32_t limit, uint64
         size_t len = 0;
         hrss__event__init(ev);
         ev->has_seq = 1;
-        ev->seq = (uint64_t) s_bin_int64(res, r, 0);
+        ev->seq = (uint64_t) db_get_binary_int64(res, r, 0);
         ev->id = s_bin_copy(arena, res, r, 1, NULL);
         ev->scope = s_bin_copy(arena, res, r, 2, NULL);
         ev->type = s_bin_copy(arena, res, r, 3, NULL);
         ev->region = s_bin_copy(arena, res, r, 4, NULL);
-        ev->occurred_at_us = s_bin_int64(res, r, 5);
+        ev->occurred_at_us = db_get_binary_int64(res, r, 5);
         ev->data.data = (uint8_t *) s_bin_copy(arena, res, r, 6, &len);
         ev->data.len = len;
         len = 0;
@@ -346,7 +336,7 @@ outbox_read(db_t *db, const char *source, uint64_t after, uint32_t limit, uint64
         ev->content_hash.len = len;
         ev->cause = s_bin_copy(arena, res, r, 8, NULL);
         ev->has_recorded_at_us = 1;
-        ev->recorded_at_us = s_bin_int64(res, r, 9);
+        ev->recorded_at_us = db_get_binary_int64(res, r, 9);
         ev->source = src;
         if (!ev->id || !ev->scope || !ev->type || !ev->region || !ev->data.data)
             rc = -1;

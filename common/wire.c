@@ -75,8 +75,8 @@ wire_drain(void *sock)
     }
 }
 
-static ProtobufCMessage *
-s_recv(void *sock, const ProtobufCMessageDescriptor *desc, ProtobufCAllocator *allocator)
+ProtobufCMessage *
+wire_recv(void *sock, const ProtobufCMessageDescriptor *desc, ProtobufCAllocator *allocator)
 {
     zmq_msg_t frame;
     zmq_msg_init(&frame);
@@ -93,12 +93,6 @@ s_recv(void *sock, const ProtobufCMessageDescriptor *desc, ProtobufCAllocator *a
     if (!msg)
         errno = EPROTO;   /* not EAGAIN: a frame came, it held no message */
     return msg;
-}
-
-ProtobufCMessage *
-wire_recv(void *sock, const ProtobufCMessageDescriptor *desc, ProtobufCAllocator *allocator)
-{
-    return s_recv(sock, desc, allocator);
 }
 
 Hrss__Request *
@@ -121,7 +115,7 @@ wire_recv_request(void *router, unsigned char id[256], size_t *id_len,
     }
     memcpy(id, zmq_msg_data(&frame), *id_len);
     zmq_msg_close(&frame);
-    return (Hrss__Request *) s_recv(router, &hrss__request__descriptor, allocator);
+    return (Hrss__Request *) wire_recv(router, &hrss__request__descriptor, allocator);
 }
 
 int
