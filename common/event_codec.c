@@ -1,6 +1,7 @@
 #include "event_codec.h"
 
 #include <sodium.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,92 +51,111 @@ s_text_limit(const char *name)
     return 200;
 }
 
-/* Validates one string value of field `name` and returns its normalized,
- * malloc'd copy, or NULL with err filled. */
-static char *
-s_string_value(const char *type, const char *name, const char *path, json_t *value,
+/* Fails on data field `name`: the field is "data.<name>", and the message
+ * that path followed by the rest. The path is formatted here only, as a
+ * failure is rare and a batch has thousands of fields. */
+static int
+s_fail_field(codec_error_t *err, const char *code, const char *name, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int
+s_fail_field(codec_error_t *err, const char *code, const char *name, const char *fmt, ...)
+{
+    err->code = code;
+    snprintf(err->field, sizeof err->field, "data.%s", name);
+    int n = snprintf(err->message, sizeof err->message, "%s ", err->field);
+    if (n < 0 || (size_t) n >= sizeof err->message)
+        return -1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->message + n, sizeof err->message - (size_t) n, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* Validates one string value of field `name` and returns it normalized: the
+ * document's own string, or a normalized copy in `arena`; NULL with err
+ * filled. */
+static const char *
+s_string_value(const char *type, const char *name, const jsonr_value_t *value, arena_t *arena,
                codec_error_t *err)
 {
-    if (!json_is_string(value)) {
-        s_fail(err, "invalid_type", path, "%s must be a string", path);
+    if (value->type != JSONR_STRING) {
+        s_fail_field(err, "invalid_type", name, "must be a string");
         return NULL;
     }
-    const char *s = json_string_value(value);
-    size_t len = json_string_length(value);
+    const char *s = value->as.string;   /* a document's string holds no NUL */
+    size_t len = value->size;
     const char *code = NULL;
     char buf[32];
-    const char *normalized = s;
     int64_t days;
     int period;
 
     const char *allowed = event_field_enum(type, name);
     if (allowed) {
-        if (!event_enum_allows(allowed, s, len) || strlen(s) != len) {
-            s_fail(err, "invalid_value", path, "%s must be one of %s", path, allowed);
+        if (!event_enum_allows(allowed, s, len)) {
+            s_fail_field(err, "invalid_value", name, "must be one of %s", allowed);
             return NULL;
         }
     } else if (strcmp(name, "id_number") == 0) {
         if (id_number_normalize(s, len, buf, &code)) {
-            s_fail(err, code, path, "%s is not a valid resident id number (GB 11643)", path);
+            s_fail_field(err, code, name, "is not a valid resident id number (GB 11643)");
             return NULL;
         }
-        normalized = buf;
+        s = buf;
     } else if (strcmp(name, "credit_code") == 0 || s_ends_with(name, "_credit_code")) {
         if (credit_code_normalize(s, len, buf, &code)) {
-            s_fail(err, code, path, "%s is not a valid unified social credit code (GB 32100)",
-                   path);
+            s_fail_field(err, code, name, "is not a valid unified social credit code (GB 32100)");
             return NULL;
         }
-        normalized = buf;
+        s = buf;
     } else if (s_ends_with(name, "_on") || strcmp(name, "valid_until") == 0) {
         if (date_parse(s, len, &days)) {
-            s_fail(err, "invalid_date", path, "%s must be a real date YYYY-MM-DD", path);
+            s_fail_field(err, "invalid_date", name, "must be a real date YYYY-MM-DD");
             return NULL;
         }
     } else if (strcmp(name, "period") == 0 || s_ends_with(name, "_period")) {
         if (period_parse(s, len, &period)) {
-            s_fail(err, "invalid_period", path, "%s must be a month YYYY-MM", path);
+            s_fail_field(err, "invalid_period", name, "must be a month YYYY-MM");
             return NULL;
         }
     } else if (s_ends_with(name, "_id")) {
         if (ref_id_check(s, len, &code)) {
-            s_fail(err, code, path, "%s must be 1 to 64 characters of [A-Za-z0-9._:-]", path);
+            s_fail_field(err, code, name, "must be 1 to 64 characters of [A-Za-z0-9._:-]");
             return NULL;
         }
     } else {
         size_t max = s_text_limit(name);
-        if (len == 0) {
-            s_fail(err, "invalid_text", path, "%s must be text of 1 to %zu characters", path, max);
-            return NULL;
-        }
-        if (text_check(s, len, max, &code)) {
-            s_fail(err, code, path, "%s must be text of 1 to %zu characters", path, max);
+        if (len == 0 || text_check(s, len, max, &code)) {
+            s_fail_field(err, len == 0 ? "invalid_text" : code, name,
+                         "must be text of 1 to %zu characters", max);
             return NULL;
         }
     }
-    char *copy = strdup(normalized);
+    if (s != buf)
+        return s;
+    char *copy = arena_strdup(arena, buf);
     if (!copy)
-        s_fail(err, "internal", path, "out of memory");
+        s_fail_field(err, "internal", name, "out of memory");
     return copy;
 }
 
 static int
-s_int_value(const char *name, const char *path, json_t *value, int64_t *out, codec_error_t *err)
+s_int_value(const char *name, const jsonr_value_t *value, int64_t *out, codec_error_t *err)
 {
-    if (!json_is_integer(value))
-        return s_fail(err, s_ends_with(name, "_fen") ? "invalid_amount" : "invalid_type", path,
-                      "%s must be a whole number", path);
-    int64_t v = json_integer_value(value);
+    if (value->type != JSONR_INTEGER)
+        return s_fail_field(err, s_ends_with(name, "_fen") ? "invalid_amount" : "invalid_type",
+                            name, "must be a whole number");
+    int64_t v = value->as.integer;
     const char *code;
     if (s_ends_with(name, "_fen")) {
         if (money_fen_check(v, &code))
-            return s_fail(err, code, path, "%s must be fen from 0 to 10^15", path);
+            return s_fail_field(err, code, name, "must be fen from 0 to 10^15");
     } else if (strcmp(name, "graduation_year") == 0) {
         if (v < 1950 || v > 2100)
-            return s_fail(err, "invalid_value", path, "%s must be a year", path);
+            return s_fail_field(err, "invalid_value", name, "must be a year");
     } else if (v < 0 || v > INT_FIELD_MAX) {
-        return s_fail(err, "invalid_value", path, "%s must be from 0 to %lld", path,
-                      INT_FIELD_MAX);
+        return s_fail_field(err, "invalid_value", name, "must be from 0 to %lld", INT_FIELD_MAX);
     }
     *out = v;
     return 0;
@@ -143,33 +163,29 @@ s_int_value(const char *name, const char *path, json_t *value, int64_t *out, cod
 
 static int
 s_set_field(const char *type, ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
-            json_t *value, codec_error_t *err)
+            const jsonr_value_t *value, arena_t *arena, codec_error_t *err)
 {
-    char path[96];
-    snprintf(path, sizeof path, "data.%s", f->name);
     char *base = (char *) msg;
 
     if (f->label == PROTOBUF_C_LABEL_REPEATED) {
         /* the data messages repeat strings only (categories) */
-        if (f->type != PROTOBUF_C_TYPE_STRING || !json_is_array(value))
-            return s_fail(err, "invalid_type", path, "%s must be an array of strings", path);
-        size_t n = json_array_size(value);
+        if (f->type != PROTOBUF_C_TYPE_STRING || value->type != JSONR_ARRAY)
+            return s_fail_field(err, "invalid_type", f->name, "must be an array of strings");
+        size_t n = value->size;
         if (n > REPEATED_MAX)
-            return s_fail(err, "too_long", path, "%s has more than %d items", path, REPEATED_MAX);
-        char **items = calloc(n ? n : 1, sizeof *items);
+            return s_fail_field(err, "too_long", f->name, "has more than %d items", REPEATED_MAX);
+        const char **items = arena_alloc(arena, (n ? n : 1) * sizeof *items);
         if (!items)
-            return s_fail(err, "internal", path, "out of memory");
-        *(char ***) (base + f->offset) = items;
+            return s_fail_field(err, "internal", f->name, "out of memory");
+        *(const char ***) (base + f->offset) = items;
         size_t *count = (size_t *) (base + f->quantifier_offset);
-        for (size_t i = 0; i < n; i++) {
-            char *item = s_string_value(type, f->name, path, json_array_get(value, i), err);
+        JSONR_ARRAY_EACH(value, v) {
+            const char *item = s_string_value(type, f->name, v, arena, err);
             if (!item)
                 return -1;
             for (size_t j = 0; j < *count; j++)
-                if (strcmp(items[j], item) == 0) {
-                    free(item);
-                    return s_fail(err, "invalid_value", path, "%s repeats a value", path);
-                }
+                if (strcmp(items[j], item) == 0)
+                    return s_fail_field(err, "invalid_value", f->name, "repeats a value");
             items[(*count)++] = item;
         }
         return 0;
@@ -177,26 +193,27 @@ s_set_field(const char *type, ProtobufCMessage *msg, const ProtobufCFieldDescrip
 
     switch (f->type) {
     case PROTOBUF_C_TYPE_STRING: {
-        char *s = s_string_value(type, f->name, path, value, err);
+        const char *s = s_string_value(type, f->name, value, arena, err);
         if (!s)
             return -1;
-        *(char **) (base + f->offset) = s;
+        /* the message is only packed, never freed field by field */
+        *(const char **) (base + f->offset) = s;
         return 0;
     }
     case PROTOBUF_C_TYPE_INT64: {
         int64_t v = 0;
-        if (s_int_value(f->name, path, value, &v, err))
+        if (s_int_value(f->name, value, &v, err))
             return -1;
         *(int64_t *) (base + f->offset) = v;
         break;
     }
     case PROTOBUF_C_TYPE_BOOL:
-        if (!json_is_boolean(value))
-            return s_fail(err, "invalid_type", path, "%s must be true or false", path);
-        *(protobuf_c_boolean *) (base + f->offset) = json_is_true(value);
+        if (value->type != JSONR_TRUE && value->type != JSONR_FALSE)
+            return s_fail_field(err, "invalid_type", f->name, "must be true or false");
+        *(protobuf_c_boolean *) (base + f->offset) = value->type == JSONR_TRUE;
         break;
     default:
-        return s_fail(err, "internal", path, "%s has a type the codec does not handle", path);
+        return s_fail_field(err, "internal", f->name, "has a type the codec does not handle");
     }
     if (f->label == PROTOBUF_C_LABEL_OPTIONAL && f->quantifier_offset)
         *(protobuf_c_boolean *) (base + f->quantifier_offset) = 1;
@@ -204,51 +221,47 @@ s_set_field(const char *type, ProtobufCMessage *msg, const ProtobufCFieldDescrip
 }
 
 ProtobufCMessage *
-event_data_decode(const event_type_t *t, json_t *data, codec_error_t *err)
+event_data_decode(const event_type_t *t, const jsonr_value_t *data, arena_t *arena,
+                  codec_error_t *err)
 {
-    if (!json_is_object(data)) {
+    if (data->type != JSONR_OBJECT) {
         s_fail(err, "invalid_type", "data", "data must be an object");
         return NULL;
     }
     const ProtobufCMessageDescriptor *d = t->data;
-    ProtobufCMessage *msg = calloc(1, d->sizeof_message);
+    ProtobufCMessage *msg = arena_alloc(arena, d->sizeof_message);
     if (!msg) {
         s_fail(err, "internal", "data", "out of memory");
         return NULL;
     }
     d->message_init(msg);
 
-    const char *key;
-    json_t *value;
-    json_object_foreach(data, key, value) {
-        const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field_by_name(d, key);
+    JSONR_OBJECT_EACH(data, key) {
+        const jsonr_value_t *value = key + 1;
+        const ProtobufCFieldDescriptor *f =
+            protobuf_c_message_descriptor_get_field_by_name(d, key->as.string);
         if (!f) {
             s_fail(err, "unknown_field", "data", "data has a field %s that %s does not define",
-                   key, t->type);
-            snprintf(err->field, sizeof err->field, "data.%.80s", key);
-            goto fail;
+                   key->as.string, t->type);
+            snprintf(err->field, sizeof err->field, "data.%.80s", key->as.string);
+            return NULL;
         }
-        if (json_is_null(value) && f->label != PROTOBUF_C_LABEL_REQUIRED)
+        if (value->type == JSONR_NULL && f->label != PROTOBUF_C_LABEL_REQUIRED)
             continue;   /* an explicit null is an absent optional field */
-        if (s_set_field(t->type, msg, f, value, err))
-            goto fail;
+        if (s_set_field(t->type, msg, f, value, arena, err))
+            return NULL;
     }
     for (unsigned i = 0; i < d->n_fields; i++) {
         const ProtobufCFieldDescriptor *f = &d->fields[i];
         if (f->label != PROTOBUF_C_LABEL_REQUIRED)
             continue;
-        json_t *v = json_object_get(data, f->name);
-        if (!v || json_is_null(v)) {
-            char path[96];
-            snprintf(path, sizeof path, "data.%s", f->name);
-            s_fail(err, "missing_field", path, "%s is required for %s", path, t->type);
-            goto fail;
+        const jsonr_value_t *v = jsonr_get(data, f->name);
+        if (!v || v->type == JSONR_NULL) {
+            s_fail_field(err, "missing_field", f->name, "is required for %s", t->type);
+            return NULL;
         }
     }
     return msg;
-fail:
-    protobuf_c_message_free_unpacked(msg, NULL);
-    return NULL;
 }
 
 void
@@ -278,81 +291,82 @@ event_clear(Hrss__Event *ev)
     hrss__event__init(ev);
 }
 
-static char *
-s_dup_string(json_t *v)
-{
-    return strndup(json_string_value(v), json_string_length(v));
-}
+/* A member of an event and the name it must have. */
+enum { EV_ID, EV_TYPE, EV_REGION, EV_OCCURRED_AT, EV_DATA, EV_MEMBERS };
+static const char *const s_event_members[EV_MEMBERS] = {"id", "type", "region", "occurred_at",
+                                                       "data"};
 
 int
-event_decode(json_t *event, const char *scope, const region_table_t *regions, Hrss__Event *out,
-             const event_type_t **type_out, codec_error_t *err)
+event_decode(const jsonr_value_t *event, const char *scope, const region_table_t *regions,
+             arena_t *scratch, Hrss__Event *out, const event_type_t **type_out,
+             codec_error_t *err)
 {
     hrss__event__init(out);
     *type_out = NULL;
-    if (!json_is_object(event))
+    if (event->type != JSONR_OBJECT)
         return s_fail(err, "invalid_type", "", "each event must be an object");
-    const char *key;
-    json_t *value;
-    json_object_foreach(event, key, value) {
-        if (strcmp(key, "id") && strcmp(key, "type") && strcmp(key, "region") &&
-            strcmp(key, "occurred_at") && strcmp(key, "data")) {
-            s_fail(err, "unknown_field", "", "an event has no field %.80s", key);
-            snprintf(err->field, sizeof err->field, "%.90s", key);
+    const jsonr_value_t *member[EV_MEMBERS] = {0};
+    JSONR_OBJECT_EACH(event, key) {
+        int m = 0;
+        while (m < EV_MEMBERS && strcmp(key->as.string, s_event_members[m]) != 0)
+            m++;
+        if (m == EV_MEMBERS) {
+            s_fail(err, "unknown_field", "", "an event has no field %.80s", key->as.string);
+            snprintf(err->field, sizeof err->field, "%.90s", key->as.string);
             return -1;
         }
+        member[m] = key + 1;
     }
     const char *code;
-    json_t *id = json_object_get(event, "id");
-    if (!json_is_string(id))
+    const jsonr_value_t *id = member[EV_ID];
+    if (!id || id->type != JSONR_STRING)
         return s_fail(err, id ? "invalid_type" : "missing_field", "id", "id must be a string");
-    if (event_id_check(json_string_value(id), json_string_length(id), &code))
+    if (event_id_check(id->as.string, id->size, &code))
         return s_fail(err, code, "id", "id must be 8 to 64 characters of [A-Za-z0-9._:-]");
 
-    json_t *type = json_object_get(event, "type");
-    if (!json_is_string(type))
+    const jsonr_value_t *type = member[EV_TYPE];
+    if (!type || type->type != JSONR_STRING)
         return s_fail(err, type ? "invalid_type" : "missing_field", "type",
                       "type must be a string");
-    const event_type_t *t = event_type_find(json_string_value(type));
-    if (!t || t->derived || strlen(json_string_value(type)) != json_string_length(type))
+    const event_type_t *t = event_type_find(type->as.string);
+    if (!t || t->derived)
         return s_fail(err, "unknown_type", "type", "%.64s is not an event type of the contract",
-                      json_string_value(type));
+                      type->as.string);
     *type_out = t;
 
-    json_t *region = json_object_get(event, "region");
-    if (!json_is_string(region))
+    const jsonr_value_t *region = member[EV_REGION];
+    if (!region || region->type != JSONR_STRING)
         return s_fail(err, region ? "invalid_type" : "missing_field", "region",
                       "region must be a 12-digit division code");
-    if (region_check(regions, json_string_value(region), json_string_length(region), &code))
+    if (region_check(regions, region->as.string, region->size, &code))
         return s_fail(err, code, "region", "%.12s is not a known 12-digit division code",
-                      json_string_value(region));
-    if (!region_contains(scope, json_string_value(region)))
+                      region->as.string);
+    if (!region_contains(scope, region->as.string))
         return s_fail(err, "out_of_scope", "region",
-                      "region %s is outside the token's region %s", json_string_value(region),
-                      scope);
+                      "region %s is outside the token's region %s", region->as.string, scope);
 
-    json_t *at = json_object_get(event, "occurred_at");
+    const jsonr_value_t *at = member[EV_OCCURRED_AT];
     int64_t us;
-    if (!json_is_string(at))
+    if (!at || at->type != JSONR_STRING)
         return s_fail(err, at ? "invalid_type" : "missing_field", "occurred_at",
                       "occurred_at must be an RFC 3339 timestamp with offset");
-    if (rfc3339_parse(json_string_value(at), json_string_length(at), &us))
+    if (rfc3339_parse(at->as.string, at->size, &us))
         return s_fail(err, "invalid_timestamp", "occurred_at",
                       "occurred_at must be an RFC 3339 timestamp with offset");
     /* an event from the future is a sender's clock error; allow a day of skew */
     if (us > now_us() + 86400LL * 1000000)
         return s_fail(err, "invalid_timestamp", "occurred_at", "occurred_at lies in the future");
 
-    json_t *data = json_object_get(event, "data");
+    const jsonr_value_t *data = member[EV_DATA];
     if (!data)
         return s_fail(err, "missing_field", "data", "data is required");
-    ProtobufCMessage *msg = event_data_decode(t, data, err);
+    ProtobufCMessage *msg = event_data_decode(t, data, scratch, err);
     if (!msg)
         return -1;
 
-    out->id = s_dup_string(id);
+    out->id = strdup(id->as.string);
     out->type = strdup(t->type);
-    out->region = s_dup_string(region);
+    out->region = strdup(region->as.string);
     out->scope = strdup(scope);
     out->occurred_at_us = us;
     out->data.len = protobuf_c_message_get_packed_size(msg);
@@ -360,12 +374,10 @@ event_decode(json_t *event, const char *scope, const region_table_t *regions, Hr
     out->content_hash.data = malloc(EVENT_HASH_LEN);
     if (!out->id || !out->type || !out->region || !out->scope || !out->data.data ||
         !out->content_hash.data) {
-        protobuf_c_message_free_unpacked(msg, NULL);
         event_clear(out);
         return s_fail(err, "internal", "", "out of memory");
     }
     protobuf_c_message_pack(msg, out->data.data);
-    protobuf_c_message_free_unpacked(msg, NULL);
     out->content_hash.len = EVENT_HASH_LEN;
     event_content_hash(out->type, out->region, us, out->data.data, out->data.len,
                        out->content_hash.data);

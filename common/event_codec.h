@@ -12,8 +12,10 @@
 #include <jansson.h>
 #include <stdbool.h>
 
+#include "arena.h"
 #include "event_types.h"
 #include "hrss.pb-c.h"
+#include "jsonr.h"
 #include "jsonw.h"
 #include "region.h"
 
@@ -25,17 +27,22 @@ typedef struct {
     char message[256];      /* for people */
 } codec_error_t;
 
-/* Decodes the data object of an event of type `t`. Returns a message the
- * caller frees with protobuf_c_message_free_unpacked(msg, NULL), or NULL with
- * `err` filled. */
-ProtobufCMessage *event_data_decode(const event_type_t *t, json_t *data, codec_error_t *err);
+/* Decodes the data object of an event of type `t`, or NULL with `err`
+ * filled. The message is made in `arena` and its strings are the document's
+ * or the arena's: it lives while both do, and is let go with them (never
+ * with protobuf_c_message_free_unpacked). */
+ProtobufCMessage *event_data_decode(const event_type_t *t, const jsonr_value_t *data,
+                                    arena_t *arena, codec_error_t *err);
 
 /* Decodes one event of a POST /v1/events body into `out` (fields allocated;
  * free with event_clear). `scope` is the pushing token's region; the event
  * must lie inside it (code "out_of_scope"). Computes the content hash.
- * `*type_out` receives the event's type once it is known. */
-int event_decode(json_t *event, const char *scope, const region_table_t *regions, Hrss__Event *out,
-                 const event_type_t **type_out, codec_error_t *err);
+ * `*type_out` receives the event's type once it is known. The event's data
+ * message is made in `scratch` on the way, which the caller resets when it
+ * likes. */
+int event_decode(const jsonr_value_t *event, const char *scope, const region_table_t *regions,
+                 arena_t *scratch, Hrss__Event *out, const event_type_t **type_out,
+                 codec_error_t *err);
 void event_clear(Hrss__Event *ev);
 
 /* Flags of the JSON encoders. */

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "validate.h"
+
 void
 jsonw_init(jsonw_t *self, size_t hint)
 {
@@ -133,41 +135,6 @@ jsonw_array_close(jsonw_t *self)
     return s_close(self, ']');
 }
 
-/* Length of the valid UTF-8 sequence at s (as jansson's utf8_check_full:
- * no overlong forms, no surrogates, nothing above U+10FFFF), 0 if invalid. */
-static size_t
-s_utf8_seq(const unsigned char *s, size_t left)
-{
-    unsigned char c = s[0];
-    size_t n;
-    uint32_t cp;
-    if (c < 0x80)
-        return 1;
-    if (c < 0xC2 || c > 0xF4)
-        return 0;
-    if (c < 0xE0) {
-        n = 2;
-        cp = c & 0x1F;
-    } else if (c < 0xF0) {
-        n = 3;
-        cp = c & 0x0F;
-    } else {
-        n = 4;
-        cp = c & 0x07;
-    }
-    if (left < n)
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        if ((s[i] & 0xC0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
-}
-
 /* The quoted, escaped string; -1 (nothing written) if not valid UTF-8. */
 static int
 s_quoted(jsonw_t *self, const char *text, size_t len)
@@ -175,7 +142,8 @@ s_quoted(jsonw_t *self, const char *text, size_t len)
     const unsigned char *s = (const unsigned char *) text;
     size_t extra = 0;
     for (size_t i = 0; i < len;) {
-        size_t n = s_utf8_seq(s + i, len - i);
+        uint32_t cp;
+        size_t n = utf8_decode(s + i, len - i, &cp);   /* as strictly as jansson */
         if (n == 0 || s[i] == 0)
             return -1;
         if (s[i] < 0x20 || s[i] == '"' || s[i] == '\\')

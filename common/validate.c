@@ -177,10 +177,8 @@ ref_id_check(const char *s, size_t len, const char **code)
 
 /* --- text --------------------------------------------------------------------- */
 
-/* Decodes one UTF-8 sequence at s[0..avail), strictly (RFC 3629): no overlong
- * forms, no surrogates, nothing above U+10FFFF. Returns its length, 0 if bad. */
-static size_t
-s_utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp)
+size_t
+utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp)
 {
     unsigned char c = s[0];
     size_t n;
@@ -224,7 +222,7 @@ text_check(const char *s, size_t len, size_t max_chars, const char **code)
     size_t chars = 0;
     for (size_t i = 0; i < len;) {
         uint32_t cp;
-        size_t n = s_utf8_decode(p + i, len - i, &cp);
+        size_t n = utf8_decode(p + i, len - i, &cp);
         if (n == 0 || cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
             return s_fail(code, CODE_TEXT);
         i += n;

@@ -39,6 +39,11 @@ int money_fen_check(int64_t v, const char **code);
 int event_id_check(const char *s, size_t len, const char **code);
 int ref_id_check(const char *s, size_t len, const char **code);
 
+/* Decodes one UTF-8 sequence at s[0..avail), strictly (RFC 3629, as jansson):
+ * no overlong forms, no surrogates, nothing above U+10FFFF. Returns its
+ * length with the code point in *cp, or 0 if it is not valid. */
+size_t utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp);
+
 /* Valid UTF-8 of at most `max_chars` code points, no control characters. */
 int text_check(const char *s, size_t len, size_t max_chars, const char **code);
 

@@ -138,55 +138,50 @@ s_on_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *reply)
 void
 events_post(gateway_t *gw, http_req_t *req)
 {
-    json_t *body = gateway_parse_body(req);
+    const jsonr_value_t *body = gateway_parse_body(req);
     if (!body)
         return;
-    json_t *events = json_object_get(body, "events");
-    if (!json_is_object(body) || json_object_size(body) != 1 || !json_is_array(events)) {
+    const jsonr_value_t *events = jsonr_get(body, "events");
+    if (body->type != JSONR_OBJECT || body->size != 1 || !events || events->type != JSONR_ARRAY) {
         http_problem(req, 400, "invalid_envelope", "Malformed request",
                      "the body must be {\"events\": [ ... ]}", NULL);
-        gateway_body_free(body);
         return;
     }
-    size_t n = json_array_size(events);
+    size_t n = events->size;
     if (n < 1 || n > EVENTS_MAX) {
         http_problem(req, 400, "invalid_envelope", "Wrong number of events",
                      "a request carries 1 to 1000 events", NULL);
-        gateway_body_free(body);
         return;
     }
     events_work_t *w = gateway_work_new(req, sizeof *w, s_work_free);
-    if (!w) {
-        gateway_body_free(body);
+    if (!w)
         return;
-    }
     w->n = n;
     w->answers = calloc(n, sizeof *w->answers);
     w->events = calloc(n, sizeof *w->events);
     for (int s = 0; s < SERVICE_COUNT; s++)
         w->positions[s] = calloc(n, sizeof(size_t));
     if (!w->answers || !w->events || !w->positions[SERVICE_COUNT - 1]) {
-        gateway_body_free(body);
         http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
         return;
     }
 
     size_t outside = 0;                     /* events refused as out of scope */
     char first_outside[REGION_LEN + 1] = "";
-    for (size_t i = 0; i < n; i++) {
-        json_t *event = json_array_get(events, i);
-        json_t *id = json_is_object(event) ? json_object_get(event, "id") : NULL;
+    size_t i = 0;
+    JSONR_ARRAY_EACH(events, event) {
+        const jsonr_value_t *id = jsonr_get(event, "id");
         event_answer_t *a = &w->answers[i];
-        a->id = json_is_string(id) ? strdup(json_string_value(id)) : NULL;
+        a->id = id && id->type == JSONR_STRING ? strdup(id->as.string) : NULL;
         codec_error_t err;
         const event_type_t *type;
         hrss__event__init(&w->events[i]);
-        if (event_decode(event, req->who.region, gateway_regions(gw), &w->events[i], &type,
-                         &err)) {
+        if (event_decode(event, req->who.region, gateway_regions(gw), gw->scratch,
+                         &w->events[i], &type, &err)) {
             s_answer(a, "rejected", err.code, err.field, err.message);
             if (strcmp(err.code, "out_of_scope") == 0 && outside++ == 0)
                 snprintf(first_outside, sizeof first_outside, "%.12s",
-                         json_string_value(json_object_get(event, "region")));
+                         jsonr_get(event, "region")->as.string);
         } else if (req->who.role == ROLE_PROVINCE &&
                    strcmp(type->type, "insurance.suspicious_record_received") != 0) {
             /* the province pushes suspicious records only (CONTRACT.md, Roles) */
@@ -197,8 +192,9 @@ events_post(gateway_t *gw, http_req_t *req)
             a->status = "retry";   /* until its part's answer (every part gets one) */
             w->positions[type->owner][w->counts[type->owner]++] = i;
         }
+        i++;
     }
-    gateway_body_free(body);
+    arena_reset(gw->scratch);   /* the events are packed: their data messages are done */
     if (outside)
         audit_record(gw, req, "out_of_scope", first_outside, 200,
                      outside == 1 ? "1 event outside the token's region"

@@ -16,10 +16,12 @@
 #include <zmq.h>
 
 #include "answer_cache.h"
+#include "arena.h"
 #include "curve.h"
 #include "db.h"
 #include "event_types.h"
 #include "hrss.pb-c.h"
+#include "jsonr.h"
 #include "jsonw.h"
 #include "region.h"
 #include "token.h"
@@ -50,6 +52,8 @@ typedef struct gateway_t {
     metrics_t *metrics;
     ratelimit_t *limits;
     token_cache_t *tokens;
+    jsonr_t *bodies;                       /* reads each request body (gateway_parse_body) */
+    arena_t *scratch;                      /* a route's short-lived decoding, reset by it */
 } gateway_t;
 
 typedef struct {
@@ -201,11 +205,10 @@ const region_table_t *gateway_regions(gateway_t *gw);
 /* A route's zeroed state, freed with the request by `work_free`; NULL after
  * answering 500 when memory is short. */
 void *gateway_work_new(http_req_t *req, size_t size, void (*work_free)(void *work));
-/* Parses a JSON body with the gateway's limits (depth); responds 400 and
- * returns NULL when it is not acceptable JSON. */
-json_t *gateway_parse_body(http_req_t *req);
-/* Releases a body of gateway_parse_body: its tree lives in one block (see
- * json_block.h), so nothing may keep a value of it or change it. */
-void gateway_body_free(json_t *body);
+/* Reads a JSON body with the gateway's limits (depth, see jsonr.h); responds
+ * 400 and returns NULL when it is not acceptable JSON. The document lives
+ * until the next request's body is read: nothing may keep a pointer into it
+ * past the route's handler. */
+const jsonr_value_t *gateway_parse_body(http_req_t *req);
 
 #endif

@@ -8,7 +8,6 @@
 
 #include "config.h"
 #include "gateway.h"
-#include "json_block.h"
 #include "log.h"
 #include "outbox.h"
 #include "timeutil.h"
@@ -86,7 +85,6 @@ int
 main(void)
 {
     log_init("gateway");
-    json_block_install();   /* before anything allocates with jansson */
     struct sigaction sa = {0};
     sa.sa_handler = s_on_signal;
     sigaction(SIGTERM, &sa, NULL);
@@ -113,12 +111,14 @@ main(void)
     gw.limits = ratelimit_new();
     gw.tokens = auth_cache_new();
     gw.answers = answer_cache_new();
+    gw.bodies = jsonr_new();
+    gw.scratch = arena_new();
     ctx = zmq_ctx_new();
     if (ctx && !(gw.curve = curve_new(ctx, "gateway"))) {
         log_error("CURVE configuration: %s", curve_error());
         goto out;
     }
-    if (!gw.db || !gw.metrics || !gw.limits || !gw.tokens || !gw.answers || !ctx ||
+    if (!gw.db || !gw.metrics || !gw.limits || !gw.tokens || !gw.answers || !gw.bodies || !gw.scratch || !ctx ||
         upstream_open(&gw, ctx))
         goto out;
     s_tick(&gw);
@@ -142,6 +142,8 @@ out:
     ratelimit_destroy(&gw.limits);
     auth_cache_destroy(&gw.tokens);
     answer_cache_destroy(&gw.answers);
+    jsonr_destroy(&gw.bodies);
+    arena_destroy(&gw.scratch);
     region_table_destroy(&gw.regions);
     log_info("stopped");
     return rc;

@@ -413,24 +413,23 @@ reads_targets_put(gateway_t *gw, http_req_t *req, const char *year_text, const c
     char region[REGION_LEN + 1];
     if (s_region_param(gw, req, region_text, region))
         return;
-    json_t *body = gateway_parse_body(req);
+    const jsonr_value_t *body = gateway_parse_body(req);
     if (!body)
         return;
-    if (!json_is_object(body) || json_object_size(body) == 0 || json_object_size(body) > 500) {
-        gateway_body_free(body);
+    if (body->type != JSONR_OBJECT || body->size == 0 || body->size > 500) {
         http_problem(req, 400, "invalid_body", "Invalid targets",
                      "the body must be an object of 1 to 500 {\"<indicator code>\": <number>}",
                      NULL);
         return;
     }
-    size_t n = json_object_size(body);
+    size_t n = body->size;
     Hrss__IndicatorValue *values = calloc(n, sizeof *values);
     Hrss__IndicatorValue **ptrs = calloc(n, sizeof *ptrs);
     json_t *errors = json_array();
     size_t k = 0;
-    const char *key;
-    json_t *value;
-    json_object_foreach(body, key, value) {
+    JSONR_OBJECT_EACH(body, member) {
+        const char *key = member->as.string;
+        const jsonr_value_t *value = member + 1;
         const indicator_t *ind = indicator_find(key);
         if (!ind) {
             json_array_append_new(errors, json_pack("{s:s, s:s, s:s}", "field", key, "code",
@@ -438,8 +437,8 @@ reads_targets_put(gateway_t *gw, http_req_t *req, const char *year_text, const c
                                                     "no indicator of the catalog has this code"));
             continue;
         }
-        if (!json_is_integer(value) || json_integer_value(value) < 0 ||
-            json_integer_value(value) > 1000000000000000LL) {
+        if (value->type != JSONR_INTEGER || value->as.integer < 0 ||
+            value->as.integer > 1000000000000000LL) {
             json_array_append_new(errors,
                                   json_pack("{s:s, s:s, s:s}", "field", key, "code",
                                             "invalid_value", "message",
@@ -449,7 +448,7 @@ reads_targets_put(gateway_t *gw, http_req_t *req, const char *year_text, const c
         if (values && ptrs) {
             hrss__indicator_value__init(&values[k]);
             values[k].code = (char *) ind->code;
-            values[k].value = json_integer_value(value);
+            values[k].value = value->as.integer;
             ptrs[k] = &values[k];
             k++;
         }
@@ -473,7 +472,6 @@ reads_targets_put(gateway_t *gw, http_req_t *req, const char *year_text, const c
     }
     free(values);
     free(ptrs);
-    gateway_body_free(body);
 }
 
 /* ---- province feed --------------------------------------------------------------- */
