@@ -119,8 +119,11 @@ event_type_all(size_t *count)
 const char *
 event_field_enum(const char *type, const char *field)
 {
+    /* the field first: field names tell the entries apart at once, while
+     * the types share their service's prefix (this runs for every field of
+     * every event pushed) */
     for (size_t i = 0; i < sizeof s_enums / sizeof *s_enums; i++)
-        if (strcmp(s_enums[i].type, type) == 0 && strcmp(s_enums[i].field, field) == 0)
+        if (strcmp(s_enums[i].field, field) == 0 && strcmp(s_enums[i].type, type) == 0)
             return s_enums[i].allowed;
     return NULL;
 }
