@@ -1,6 +1,7 @@
 """POST /v1/events over real HTTP: acceptance, idempotency, every rejection
 code, envelope errors, and what a rejected event leaves behind (nothing)."""
 
+import json
 import random
 import socket
 import unittest
@@ -312,6 +313,32 @@ class EventsTest(unittest.TestCase):
         deep = b'{"events": [' + b"[" * 40 + b"]" * 40 + b"]}"
         self.assertEqual(post(deep).status, 400)
         self.assertEqual(post(b'{"events": [], "events": []}').status, 400)
+
+    def test_malformed_json_is_refused_whole(self):
+        """A body that is not strict JSON is a 400 naming what and where, and
+        none of its events is stored: the same event sent well-formed after
+        each is accepted, not a duplicate."""
+        ev = registered(person())
+        good = json.dumps({"events": [ev]}, ensure_ascii=False).encode()
+        name = "李四".encode()
+        broken = {
+            "trailing comma": good[:-2] + b",]}",
+            "invalid UTF-8": good.replace(name, b"\xe6\x9d"),
+            "encoded surrogate": good.replace(name, b"\xed\xa0\x80"),
+            "NUL escape": good.replace(name, b"\\u0000"),
+            "lone surrogate": good.replace(name, b"\\udc00"),
+            "control character": good.replace(name, b"\x01"),
+            "duplicate key": good.replace(b'"household"', b'"name": "x", "household"'),
+            "integer too big": good[:-1] + b', "x": 9223372036854775808}',
+            "garbage after": good + b"x",
+        }
+        for what, raw in broken.items():
+            r = h.request("POST", "/v1/events", self.county, raw=raw)
+            self.assertEqual(r.status, 400, what)
+            p = r.json()
+            self.assertTrue(p["type"].endswith("invalid_json"), (what, p))
+            self.assertRegex(p["detail"], r" at line 1 column \d+$", what)
+        self.assertEqual(h.post_events(self.county, [ev])[0]["status"], "accepted")
 
     def test_body_over_4_mib_is_413_before_it_is_sent(self):
         # announce 5 MB and send none of it: the answer must come anyway
