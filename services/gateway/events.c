@@ -81,10 +81,15 @@ s_finish(http_req_t *req)
     jsonw_object_open(&out);
     jsonw_key(&out, "results");
     jsonw_array_open(&out);
+    size_t run = 0;   /* events counted in the metrics: a run of one type and outcome at once */
     for (size_t i = 0; i < w->n; i++) {
         const event_answer_t *a = &w->answers[i];
-        metrics_event(req->gw->metrics, w->events[i].type ? w->events[i].type : "invalid",
-                      a->status);
+        const char *type = w->events[i].type ? w->events[i].type : "invalid";
+        if (i + 1 == w->n || a->status != w->answers[i + 1].status ||
+            strcmp(type, w->events[i + 1].type ? w->events[i + 1].type : "invalid") != 0) {
+            metrics_events(req->gw->metrics, type, a->status, i + 1 - run);
+            run = i + 1;
+        }
         jsonw_object_open(&out);
         jsonw_key(&out, "id");
         if (a->id)

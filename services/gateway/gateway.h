@@ -163,7 +163,7 @@ void audit_record(gateway_t *gw, const http_req_t *req, const char *action, cons
 metrics_t *metrics_new(void);
 void metrics_destroy(metrics_t **self_p);
 void metrics_request(metrics_t *m, const char *route, int status, int64_t us);
-void metrics_event(metrics_t *m, const char *type, const char *outcome);
+void metrics_events(metrics_t *m, const char *type, const char *outcome, uint64_t n);
 void metrics_rtt(metrics_t *m, service_id_t service, int64_t us);
 void metrics_timeout(metrics_t *m, service_id_t service);
 void metrics_early_refusal(metrics_t *m);

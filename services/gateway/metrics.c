@@ -91,11 +91,11 @@ s_observe(metrics_t *m, const char *family, const char *labels, int64_t us)
 }
 
 static void
-s_count(metrics_t *m, const char *family, const char *labels)
+s_count(metrics_t *m, const char *family, const char *labels, uint64_t n)
 {
     entry_t *e = s_entry(m, family, labels);
     if (e)
-        e->count++;
+        e->count += n;
 }
 
 void
@@ -103,17 +103,17 @@ metrics_request(metrics_t *m, const char *route, int status, int64_t us)
 {
     char labels[KEY_MAX];
     snprintf(labels, sizeof labels, "route=\"%s\",status=\"%d\"", route ? route : "none", status);
-    s_count(m, s_families[0].name, labels);
+    s_count(m, s_families[0].name, labels, 1);
     snprintf(labels, sizeof labels, "route=\"%s\"", route ? route : "none");
     s_observe(m, s_families[1].name, labels, us);
 }
 
 void
-metrics_event(metrics_t *m, const char *type, const char *outcome)
+metrics_events(metrics_t *m, const char *type, const char *outcome, uint64_t n)
 {
     char labels[KEY_MAX];
     snprintf(labels, sizeof labels, "type=\"%s\",outcome=\"%s\"", type, outcome);
-    s_count(m, s_families[2].name, labels);
+    s_count(m, s_families[2].name, labels, n);
 }
 
 void
@@ -129,7 +129,7 @@ metrics_timeout(metrics_t *m, service_id_t service)
 {
     char labels[KEY_MAX];
     snprintf(labels, sizeof labels, "service=\"%s\"", service_name(service));
-    s_count(m, s_families[4].name, labels);
+    s_count(m, s_families[4].name, labels, 1);
 }
 
 void
