@@ -12,7 +12,9 @@
  * accepts, nested at most JSONR_DEPTH_MAX deep (tests/fuzz/fuzz_jsonr.c holds
  * the two side by side): RFC 8259 with an object or array at the top,
  * strictly valid UTF-8, no \u0000, no duplicate keys, integers within int64
- * and reals within double. A value that lies deeper is refused as such.
+ * and reals within double. A value that lies deeper is refused as such. One
+ * difference: a NUL byte right after a number or literal, which jansson 2.14
+ * drops, is refused here as RFC 8259 wants. So a string never holds a NUL.
  *
  * A document lives until the reader's next parse or destruction; nothing may
  * keep a pointer into it beyond that. */

@@ -1005,7 +1005,7 @@ cmd_test() {
 
 # --- fuzz and memcheck ------------------------------------------------------------
 
-readonly FUZZ_TARGETS=(fuzz_event_decode fuzz_validators fuzz_wire)
+readonly FUZZ_TARGETS=(fuzz_event_decode fuzz_jsonr fuzz_validators fuzz_wire)
 
 # fuzz_build DIR: the libFuzzer targets of tests/fuzz, with clang.
 fuzz_build() {
