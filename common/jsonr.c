@@ -297,6 +297,17 @@ s_digit(const jsonr_t *self)
     return self->p < self->end && *self->p >= '0' && *self->p <= '9';
 }
 
+/* The run of digits at p, of one at least (a fraction's, an exponent's). */
+static int
+s_digits(jsonr_t *self)
+{
+    if (!s_digit(self))
+        return s_fail(self, "invalid number");
+    while (s_digit(self))
+        self->p++;
+    return 0;
+}
+
 static int
 s_number(jsonr_t *self, int64_t at)
 {
@@ -322,20 +333,16 @@ s_number(jsonr_t *self, int64_t at)
     bool integer = true;
     if (self->p < self->end && *self->p == '.') {
         self->p++;
-        if (!s_digit(self))
-            return s_fail(self, "invalid number");
-        while (s_digit(self))
-            self->p++;
+        if (s_digits(self))
+            return -1;
         integer = false;
     }
     if (self->p < self->end && (*self->p == 'e' || *self->p == 'E')) {
         self->p++;
         if (self->p < self->end && (*self->p == '+' || *self->p == '-'))
             self->p++;
-        if (!s_digit(self))
-            return s_fail(self, "invalid number");
-        while (s_digit(self))
-            self->p++;
+        if (s_digits(self))
+            return -1;
         integer = false;
     }
     jsonr_value_t *v = &self->values[at];
