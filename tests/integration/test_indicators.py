@@ -204,6 +204,35 @@ class UnemploymentMovesTest(unittest.TestCase):
         self.assertEqual(view["employment"]["labor"]["status"], "unemployed")
 
 
+    def test_re_registration_moves_the_labor_force(self):
+        """A person registered again elsewhere leaves the first township's
+        labor force for the second's, and back; the county counts them once."""
+        h.wait_ready()
+        county = h.make_token("county", "433122")
+        admin = h.admin_token()
+        idn = h.id_number(random.randrange(0, 13_000_000), area="433122")
+        a, b, period = "433122105001", "433122106001", "2021-05"
+
+        def counts():
+            return tuple(values(admin, r, period)["emp.labor_force"]
+                         for r in (a[:9], b[:9], "433122"))
+
+        before = counts()
+        first = h.post_events(county, [reg(idn, a, "2021-05-03T10:00:00+08:00")])
+        self.assertEqual(first[0]["status"], "accepted")
+        h.wait_until(lambda: counts() == (before[0] + 1, before[1], before[2] + 1),
+                     timeout=20, what="the registration to count")
+        again = h.post_events(county, [reg(idn, b, "2021-05-10T10:00:00+08:00")])
+        self.assertEqual(again[0]["status"], "accepted")
+        h.wait_until(lambda: counts() == (before[0], before[1] + 1, before[2] + 1),
+                     timeout=20, what="the re-registration to move")
+        # back again: what reporting keeps of the person must have moved too
+        back = h.post_events(county, [reg(idn, a, "2021-05-20T10:00:00+08:00")])
+        self.assertEqual(back[0]["status"], "accepted")
+        h.wait_until(lambda: counts() == (before[0] + 1, before[1], before[2] + 1),
+                     timeout=20, what="the registration to move back")
+
+
 class AnswerCacheTest(unittest.TestCase):
     """The gateway answers a question it has asked reporting before from its
     cache, until reporting changes (an event applied, targets stored): the
