@@ -92,8 +92,8 @@ static const struct {
      * is inserted or updated unless deceased. The probe that reads the row
      * as it was also tells a new person from a known one, so a new one is a
      * plain insert: reporting is its table's only writer, one connection,
-     * and a run's persons are distinct (ON CONFLICT's speculative insertion
-     * had cost ~15 % more). */
+     * and a run's persons are distinct (the upsert, with ON CONFLICT's
+     * speculative insertion, had cost a third more per run). */
     [PENDING_PERSON_REGISTERED] =
         {"employment.person_registered", "persons_register",
          "WITH u AS (SELECT * FROM unnest($1::char(18)[], $2::char(12)[], $3::text[])"
