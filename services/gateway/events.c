@@ -67,6 +67,13 @@ s_answer(event_answer_t *a, const char *status, const char *code, const char *fi
     }
 }
 
+/* The type event i is counted under: "invalid" when it had none. */
+static const char *
+s_metric_type(const events_work_t *w, size_t i)
+{
+    return w->events[i].type ? w->events[i].type : "invalid";
+}
+
 /* {"results":[{"id":..,"status":..,"error":{"code":..,"field":..,"message":..}},..]},
  * written straight out: a tree of objects per event only to dump it would
  * cost more than the rest of the gateway's work on the event. */
@@ -84,9 +91,9 @@ s_finish(http_req_t *req)
     size_t run = 0;   /* events counted in the metrics: a run of one type and outcome at once */
     for (size_t i = 0; i < w->n; i++) {
         const event_answer_t *a = &w->answers[i];
-        const char *type = w->events[i].type ? w->events[i].type : "invalid";
+        const char *type = s_metric_type(w, i);
         if (i + 1 == w->n || a->status != w->answers[i + 1].status ||
-            strcmp(type, w->events[i + 1].type ? w->events[i + 1].type : "invalid") != 0) {
+            strcmp(type, s_metric_type(w, i + 1)) != 0) {
             metrics_events(req->gw->metrics, type, a->status, i + 1 - run);
             run = i + 1;
         }
