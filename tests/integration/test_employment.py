@@ -63,7 +63,7 @@ def _pb_strings(*values):
     return out
 
 
-def arrears_emit(type_, *values):
+def arrears_emit(type_, *values, occurred_at_us=None):
     """Appends an event to arrears' outbox as the arrears daemon would (the
     outbox lock, then the next seq): its feed is what employment consumes.
     A stand-in until arrears handles its own types."""
@@ -72,8 +72,9 @@ def arrears_emit(type_, *values):
            " SELECT pg_advisory_xact_lock(hashtext('arrears.outbox'));"
            " INSERT INTO arrears.outbox (seq, event_id, scope, type, region, occurred_at_us, data)"
            " SELECT coalesce(max(seq), 0) + 1, '%s', '433123000000', '%s', '433123000000',"
-           " (extract(epoch FROM now()) * 1000000)::bigint, '\\x%s'::bytea FROM arrears.outbox;"
-           " COMMIT;" % (h.new_id("arrears-test"), type_, data))
+           " %s, '\\x%s'::bytea FROM arrears.outbox;"
+           " COMMIT;" % (h.new_id("arrears-test"), type_,
+                         occurred_at_us or "(extract(epoch FROM now()) * 1000000)::bigint", data))
 
 
 class EmploymentTest(unittest.TestCase):
@@ -241,6 +242,19 @@ class EmploymentTest(unittest.TestCase):
                                       " WHERE credit_code = '%s'" % cc),
                      what="employment learns the delisting")
         self.assertAccepted(self.post(job(new_job, cc)))
+
+    def test_a_listing_lapses_after_three_years(self):
+        cc = employer()
+        # listed on 2019-01-01 (CST): no longer at the posting's time in 2023
+        arrears_emit("arrears.employer_blacklisted", cc, "某劳务公司", "拖欠工资",
+                     occurred_at_us=1546272000 * 1000000)
+        h.wait_until(lambda: rows("SELECT 1 FROM employment.blacklist WHERE credit_code = '%s'"
+                                  % cc), what="employment learns the listing")
+        self.assertAccepted(self.post(job(h.new_id("job"), cc)))
+        # a posting from the time it was listed is refused
+        self.assertRejected(self.post(job(h.new_id("job"), cc,
+                                          at="2021-06-01T09:00:00+08:00"))[0],
+                            "employer_blacklisted", "data.employer_credit_code")
 
     # ---- keys -------------------------------------------------------------------------
 
