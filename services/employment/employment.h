@@ -17,6 +17,16 @@ int employment_on_person(service_t *svc, const Hrss__Request *req, Hrss__Reply *
  * the key was recorded with the same content); `key_field` names the field
  * of a duplicate key. */
 int employment_verdict(const PGresult *res, int row, verdict_t *v, const char *key_field);
+/* SQL: why an event about the person with id number `id` may not apply:
+ * NULL for a living registered person, else the rejection code. A person
+ * whose death insurance reported is deceased whether or not registered here,
+ * as the registry's own handlers answer. An expression, not a SQL function:
+ * a function with subqueries is not inlined, and would be planned apart. */
+#define EMP_PERSON_VERDICT(id)                                                                \
+    "nullif(CASE WHEN EXISTS (SELECT 1 FROM deaths d WHERE d.id_number = " id ")"            \
+    " THEN 'person_deceased' ELSE coalesce((SELECT CASE WHEN p.died_on IS NOT NULL"          \
+    " THEN 'person_deceased' ELSE '' END FROM persons p WHERE p.id_number = " id "),"        \
+    " 'unknown_person') END, '')"
 /* A column of a row, copied into `arena`, or NULL. */
 char *employment_col(arena_t *arena, const PGresult *res, int row, int col);
 /* SQL of the instant (µs) `at` as a date in China Standard Time. */

@@ -102,7 +102,7 @@ s_row(pgarray_t *cols, const Hrss__Event *ev, const char *key, const char *kind,
     " v AS (SELECT u.*, CASE WHEN t." K " IS NOT NULL THEN CASE WHEN (t.region, t." C ","     \
     " t.id_number, t.credit_code, t.amount_fen) IS NOT DISTINCT FROM (u.region, u.kind,"       \
     " u.id, u.credit_code, u.amount) THEN 'duplicate_key:same' ELSE 'duplicate_key' END"      \
-    " WHEN u.id IS NOT NULL THEN person_verdict(u.id) END AS verdict"                         \
+    " WHEN u.id IS NOT NULL THEN " EMP_PERSON_VERDICT("u.id") " END AS verdict"                         \
     " FROM u LEFT JOIN " T " t ON t." K " = u.k),"                                             \
     " ins AS (INSERT INTO " T " (" K ", region, " C ", id_number, credit_code, amount_fen,"   \
     " at_us) SELECT k, region, kind, id, credit_code, amount, at FROM v WHERE verdict IS NULL)" \

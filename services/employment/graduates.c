@@ -26,7 +26,7 @@ employment_graduate_followed_up(service_t *svc, Hrss__Event *const *events,
         svc, "graduates_follow_up",
         "WITH u AS (SELECT * FROM unnest($1::char(18)[], $2::bigint[], $3::text[],"
         " $4::char(12)[], $5::bigint[]) WITH ORDINALITY AS u(id, year, status, region, at, ord)),"
-        " v AS (SELECT u.*, person_verdict(u.id) AS verdict FROM u),"
+        " v AS (SELECT u.*, " EMP_PERSON_VERDICT("u.id") " AS verdict FROM u),"
         " up AS (INSERT INTO graduates (id_number, graduation_year, status, region, at_us)"
         " SELECT id, year, status, region, at FROM v WHERE verdict IS NULL"
         " ON CONFLICT (id_number, graduation_year) DO UPDATE SET status = EXCLUDED.status,"

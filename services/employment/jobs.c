@@ -140,7 +140,7 @@ employment_job_recommended(service_t *svc, Hrss__Event *const *events,
         "WITH u AS (SELECT * FROM unnest($1::text[], $2::char(18)[], $3::char(12)[],"
         " $4::bigint[]) WITH ORDINALITY AS u(job_id, id, region, at, ord)),"
         " v AS (SELECT u.*, CASE WHEN NOT EXISTS (SELECT 1 FROM jobs j WHERE j.job_id = u.job_id)"
-        " THEN 'unknown_job' ELSE person_verdict(u.id) END AS verdict FROM u),"
+        " THEN 'unknown_job' ELSE " EMP_PERSON_VERDICT("u.id") " END AS verdict FROM u),"
         " ins AS (INSERT INTO recommendations (job_id, id_number, region, at_us)"
         " SELECT job_id, id, region, at FROM v WHERE verdict IS NULL)"
         " SELECT verdict FROM v ORDER BY ord",
@@ -166,7 +166,7 @@ employment_recommendation_result(service_t *svc, Hrss__Event *const *events,
         " $4::bigint[], $5::text[]) WITH ORDINALITY AS u(job_id, id, region, at, result, ord)),"
         " v AS (SELECT u.*, CASE"
         " WHEN NOT EXISTS (SELECT 1 FROM jobs j WHERE j.job_id = u.job_id) THEN 'unknown_job'"
-        " ELSE coalesce(person_verdict(u.id), CASE WHEN NOT EXISTS (SELECT 1 FROM"
+        " ELSE coalesce(" EMP_PERSON_VERDICT("u.id") ", CASE WHEN NOT EXISTS (SELECT 1 FROM"
         " recommendations r WHERE r.id_number = u.id AND r.job_id = u.job_id)"
         " THEN 'unknown_recommendation' END) END AS verdict FROM u),"
         " up AS (INSERT INTO recommendation_results (job_id, id_number, result, region, at_us)"

@@ -27,7 +27,7 @@ employment_public_welfare_placed(service_t *svc, Hrss__Event *const *events,
         "WITH u AS (SELECT * FROM unnest($1::char(18)[], $2::char(12)[], $3::text[], $4::text[],"
         " $5::bigint[], $6::bigint[]) WITH ORDINALITY"
         " AS u(id, region, kind, post, subsidy, at, ord)),"
-        " v AS (SELECT u.*, person_verdict(u.id) AS verdict FROM u),"
+        " v AS (SELECT u.*, " EMP_PERSON_VERDICT("u.id") " AS verdict FROM u),"
         " ins AS (INSERT INTO placements (id_number, region, kind, post, monthly_subsidy_fen,"
         " at_us) SELECT id, region, kind, post, subsidy, at FROM v WHERE verdict IS NULL)"
         " SELECT verdict FROM v ORDER BY ord",

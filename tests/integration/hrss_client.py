@@ -136,7 +136,7 @@ def metric(series, text=None):
 # ---- identifiers -------------------------------------------------------------
 
 # valid id numbers and credit codes (ids.py: usable without a stack)
-from ids import credit_code, id_number  # noqa: E402,F401
+from ids import _ID_WEIGHTS, credit_code, id_number  # noqa: E402,F401
 
 
 def new_id(prefix="t"):

@@ -130,15 +130,3 @@ CREATE TABLE blacklist (
     listed_at_us  bigint NOT NULL,
     expires_at_us bigint NOT NULL
 );
-
--- Why an event about a person may not apply: NULL for a living registered
--- person, else the rejection code. A person whose death insurance reported
--- is deceased whether or not registered here (as the registry's own
--- handlers answer). Inlined by the planner into the statements that use it.
-CREATE FUNCTION person_verdict(char(18)) RETURNS text LANGUAGE sql STABLE AS $$
-    SELECT CASE
-        WHEN EXISTS (SELECT 1 FROM deaths d WHERE d.id_number = $1) THEN 'person_deceased'
-        WHEN p.id_number IS NULL THEN 'unknown_person'
-        WHEN p.died_on IS NOT NULL THEN 'person_deceased' END
-    FROM (SELECT 1) q LEFT JOIN persons p ON p.id_number = $1
-$$;
