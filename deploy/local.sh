@@ -155,6 +155,28 @@ build() {
     done
 }
 
+# openapi_linter: Redocly's CLI for the lint.openapi test, installed with npm
+# from tests/openapi/package-lock.json into tests/openapi/node_modules (nothing
+# global). Node.js and npm come from Debian's archive when missing.
+openapi_linter() {
+    local dir=$REPO/tests/openapi
+    if ! command -v npm >/dev/null; then
+        ((AS_ROOT)) || die "npm not found (for the OpenAPI lint): sudo apt-get install -y nodejs npm"
+        log "installing nodejs and npm (for the OpenAPI lint)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -q && apt-get install -y -q --no-install-recommends nodejs npm ||
+            die "apt-get install nodejs npm failed"
+    fi
+    # installed already from this very lock file: nothing to do
+    if [[ -x $dir/node_modules/.bin/redocly && -f $dir/node_modules/.package-lock.json &&
+        ! $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]]; then
+        return 0
+    fi
+    log "installing the OpenAPI linter into $dir/node_modules (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) ||
+        die "npm ci in $dir failed (the npm registry must be reachable once)"
+}
+
 # --- PostgreSQL -------------------------------------------------------------------
 
 # pg_run CMD...: run a command as the OS user that owns the cluster. As root
@@ -989,6 +1011,7 @@ cmd_test() {
     trap 'exit 143' TERM
 
     ensure_packages
+    openapi_linter
     test_pass "${BUILD_DIR:-$REPO/build}" OFF "$@"
     ((TEST_RC == 0)) || exit "$TEST_RC"
     test_fuzz "$@"
