@@ -467,9 +467,23 @@ REVOKE ALL ON SCHEMA public FROM PUBLIC;
 REVOKE CONNECT, TEMPORARY ON DATABASE $DB_NAME FROM PUBLIC;
 GRANT CONNECT ON DATABASE $DB_NAME TO $roles;
 $sql_schemas
+-- The id space the services that own events share (CONTRACT.md: an id names
+-- one event per token region across all services; common/service.c,
+-- s_rows_send, says why one table): each claims the ids it accepts, in its
+-- own transaction. Owned by no service; each may read and add, never change.
+CREATE SCHEMA IF NOT EXISTS idspace;
+REVOKE ALL ON SCHEMA idspace FROM PUBLIC;
+CREATE TABLE IF NOT EXISTS idspace.claims (
+    scope    text COLLATE "C" NOT NULL,
+    event_id text COLLATE "C" NOT NULL,
+    service  text NOT NULL,
+    PRIMARY KEY (scope, event_id));
+REVOKE ALL ON idspace.claims FROM PUBLIC;
+GRANT USAGE ON SCHEMA idspace TO hrss_employment, hrss_insurance, hrss_arrears;
+GRANT SELECT, INSERT ON idspace.claims TO hrss_employment, hrss_insurance, hrss_arrears;
 COMMIT;
 EOF
-    log "database $DB_NAME: roles ${roles} each own one schema"
+    log "database $DB_NAME: roles ${roles} each own one schema; idspace.claims shared"
 }
 
 # --- environment file ---------------------------------------------------------------
