@@ -433,8 +433,9 @@ passwords_load() {
     mv -f "$tmp" "$PW_FILE"
 }
 
-# db_provision: database, one login role per service owning one schema, and
-# nothing granted to PUBLIC. Safe to run again: existing objects are kept.
+# db_provision: database, one login role per service owning one schema, the
+# id space the event-owning services share (idspace.claims), and nothing
+# granted to PUBLIC. Safe to run again: existing objects are kept.
 db_provision() {
     passwords_load
     local s sql_roles="" sql_schemas="" roles
