@@ -186,13 +186,38 @@ s_txn_push(service_t *svc, Hrss__Event *row)
     return 0;
 }
 
-/* Sends into the open pipeline the inbox rows of the accepted events and
- * the outbox rows the transaction gathered; s_rows_result reads them back. */
+/* Sends into the open pipeline the inbox rows of the accepted events, their
+ * claims on the shared id space, and the outbox rows the transaction
+ * gathered; s_rows_result reads them back.
+ *
+ * An id names one event per token region across all services (CONTRACT.md),
+ * but each service's inbox knows only its own ids. The claims are one table
+ * every event-owning service writes (idspace.claims, provisioned beside the
+ * schemas), with a primary key on (scope, id): written here, in the owner's
+ * own transaction and in the pipeline that commits it, they cost no round
+ * trip and no second commit, they are exactly as durable as the event, and
+ * they vanish with it if it rolls back (no claim outlives a rejection or a
+ * crash). Two services taking one id at once meet on the key: the later
+ * waits for the earlier's COMMIT and then fails like a resent id
+ * (SEEN_BEFORE), and its batch, applied again asking first (s_txn_begin),
+ * finds the id held elsewhere: id_conflict. The alternatives cost more: the
+ * gateway claiming ids first in its own database is a second commit per
+ * request before the owner's, and asking the other owners is a round trip
+ * to each. The price is that the services share this one table, hence one
+ * database: when they move to clusters of their own, the claims need a
+ * home of their own too (DESIGN.md, Growing past one machine).
+ *
+ * Its cost is an index insertion per accepted event, inside a statement
+ * that travels with the inbox's. Measured as the ingest benchmark measures
+ * everything: `./deploy/local.sh bench` on the commit before this one and
+ * on this one, on the same quiet machine, comparing ingest events/s and
+ * p50 (results in var/bench/results.md); the goal is under 10 %. */
 static int
 s_rows_send(service_t *svc, Hrss__Event *const *accepted, size_t naccepted)
 {
     db_t *db = svc->db;
-    return (naccepted && inbox_insert_send(db, accepted, naccepted)) ||
+    return (naccepted && (inbox_insert_send(db, accepted, naccepted) ||
+                          claims_insert_send(db, svc->def->name, accepted, naccepted))) ||
                    (svc->txn_n && outbox_append_send(db, svc->txn_rows, svc->txn_n))
                ? -1
                : 0;
@@ -205,9 +230,11 @@ static int
 s_rows_result(service_t *svc, size_t naccepted, size_t nrows, uint64_t *last)
 {
     db_t *db = svc->db;
-    if (naccepted) {
+    /* the inbox's rows, then the claims' */
+    for (int stmt = 0; naccepted && stmt < 2; stmt++) {
         PGresult *res = db_pipeline_result(db);
-        if (!res)   /* unique_violation: an id of the batch was accepted before */
+        if (!res)   /* unique_violation: an id of the batch was accepted before, here or
+                     * by another service */
             return strcmp(db_sqlstate(db), "23505") == 0 ? SEEN_BEFORE : -1;
         PQclear(res);
     }
@@ -758,8 +785,9 @@ s_txn_begin(service_t *svc, Hrss__Event *const *events, size_t n, inbox_status_t
     if (db_pipeline_begin(db))
         return -1;
     int rc = db_pipeline_send_sql(db, "BEGIN") || inbox_check_send(db, events, n) ||
+                     claims_check_send(db, svc->def->name, events, n) ||
                      db_pipeline_sync(db) || db_pipeline_expect(db, "BEGIN") ||
-                     inbox_check_result(db, n, status)
+                     inbox_check_result(db, n, status) || claims_check_result(db, n, status)
                  ? -1
                  : 0;
     if (db_pipeline_end(db))

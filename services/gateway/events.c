@@ -147,6 +147,38 @@ s_on_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *reply)
     s_finish(req);
 }
 
+/* The ids of one request and the service each went to: an open-addressing
+ * table, at most half full (EVENTS_MAX events). */
+#define ID_SLOTS 2048
+
+typedef struct {
+    const char *id;
+    service_id_t owner;
+} id_slot_t;
+
+/* Whether event `ev` (valid, going to `owner`) reuses the id of an earlier
+ * event of the request that goes to another service. An id names one event
+ * per token region across all services (CONTRACT.md); across requests the
+ * services' shared claims enforce it (service.c, s_rows_send), but the
+ * parts of one request go to their services at once, so there the first
+ * would win only by chance. Decided here, in order: the later one is the
+ * conflict, whatever becomes of the earlier. */
+static bool
+s_id_taken_elsewhere(id_slot_t *slots, const Hrss__Event *ev, service_id_t owner)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = ev->id; *p; p++)
+        h = (h ^ (unsigned char) *p) * 1099511628211ULL;
+    for (size_t i = h & (ID_SLOTS - 1);; i = (i + 1) & (ID_SLOTS - 1)) {
+        if (!slots[i].id) {
+            slots[i] = (id_slot_t){ev->id, owner};
+            return false;
+        }
+        if (strcmp(slots[i].id, ev->id) == 0)
+            return slots[i].owner != owner;
+    }
+}
+
 void
 events_post(gateway_t *gw, http_req_t *req)
 {
@@ -178,6 +210,11 @@ events_post(gateway_t *gw, http_req_t *req)
         return;
     }
 
+    id_slot_t *ids = calloc(ID_SLOTS, sizeof *ids);
+    if (!ids) {
+        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
+        return;
+    }
     size_t outside = 0;                     /* events refused as out of scope */
     char first_outside[REGION_LEN + 1] = "";
     size_t i = 0;
@@ -200,12 +237,17 @@ events_post(gateway_t *gw, http_req_t *req)
             s_answer(a, "rejected", "forbidden_type", "type",
                      "a province token may push insurance.suspicious_record_received only");
             event_clear(&w->events[i]);
+        } else if (s_id_taken_elsewhere(ids, &w->events[i], type->owner)) {
+            s_answer(a, "rejected", "id_conflict", "id",
+                     "an earlier event of this request has this id for another service");
+            event_clear(&w->events[i]);
         } else {
             a->status = "retry";   /* until its part's answer (every part gets one) */
             w->positions[type->owner][w->counts[type->owner]++] = i;
         }
         i++;
     }
+    free(ids);
     arena_reset(gw->scratch);   /* the events are packed: their data messages are done */
     if (outside)
         audit_record(gw, req, "out_of_scope", first_outside, 200,

@@ -48,7 +48,8 @@ typedef struct {
     char id_number[ID_NUMBER_LEN + 1];
     json_t *parts[SERVICE_COUNT];
     json_t *missing;
-    bool known, in_scope, out_of_scope;
+    bool known;                 /* some service knows the person */
+    bool shown;                 /* some part of it lies in the token's region */
     bool sending;
 } person_work_t;
 
@@ -60,19 +61,6 @@ s_person_free(void *p)
         json_decref(w->parts[s]);
     json_decref(w->missing);
     free(w);
-}
-
-static void
-s_person_region(http_req_t *req, person_work_t *w, const char *region)
-{
-    if (!region)
-        return;
-    if (auth_in_scope(&req->who, region)) {
-        w->in_scope = true;
-    } else {
-        w->out_of_scope = true;
-        snprintf(req->audit_region, sizeof req->audit_region, "%s", region);
-    }
 }
 
 static void
@@ -90,7 +78,7 @@ s_person_finish(http_req_t *req)
                          "no service knows this id number", NULL);
         return;
     }
-    if (w->out_of_scope && !w->in_scope) {
+    if (!w->shown) {
         http_problem(req, 403, "out_of_scope", "Out of scope",
                      "the person is recorded outside the token's region", NULL);
         return;
@@ -107,6 +95,80 @@ s_person_finish(http_req_t *req)
     http_respond_json(req, 200, out);
 }
 
+/* Whether the token may see a part recorded in `region`; a part refused
+ * leaves the region it lies in for the audit row of a 403. */
+static bool
+s_part_visible(http_req_t *req, const char *region)
+{
+    if (!region)
+        return false;   /* a part without a region is shown to nobody */
+    if (auth_in_scope(&req->who, region))
+        return true;
+    if (!req->audit_region[0])
+        snprintf(req->audit_region, sizeof req->audit_region, "%s", region);
+    return false;
+}
+
+/* The part a service answered, cut down to what the token may see: each
+ * piece (labor record, enrollment, benefit, open recoveries, the death) is
+ * kept only when the token's region contains the piece's own region. Where
+ * a person was mentioned never widens this: a death reported in one county
+ * shows the death there, not the labor record of another county. Returns
+ * the JSON of what is left (its `known`: whether anything is), or NULL. */
+static json_t *
+s_person_part_json(http_req_t *req, const Hrss__PersonPart *p, bool *any)
+{
+    Hrss__PersonPart cut = *p;
+    Hrss__Enrollment **enrollments = calloc(p->n_enrollments + 1, sizeof *enrollments);
+    Hrss__Benefit **benefits = calloc(p->n_benefits + 1, sizeof *benefits);
+    json_t *out = NULL;
+    if (!enrollments || !benefits)
+        goto out;
+    cut.enrollments = enrollments;
+    cut.n_enrollments = 0;
+    for (size_t i = 0; i < p->n_enrollments; i++)
+        if (s_part_visible(req, p->enrollments[i]->region))
+            enrollments[cut.n_enrollments++] = p->enrollments[i];
+    cut.benefits = benefits;
+    cut.n_benefits = 0;
+    for (size_t i = 0; i < p->n_benefits; i++)
+        if (s_part_visible(req, p->benefits[i]->region))
+            benefits[cut.n_benefits++] = p->benefits[i];
+    cut.has_recoveries_open_fen = 0;
+    cut.recoveries_open_fen = 0;
+    bool recoveries = false;
+    for (size_t i = 0; i < p->n_recoveries_open; i++) {
+        if (s_part_visible(req, p->recoveries_open[i]->region)) {
+            cut.recoveries_open_fen += p->recoveries_open[i]->amount_fen;
+            recoveries = true;
+        }
+    }
+    cut.n_recoveries_open = 0;
+    cut.recoveries_open = NULL;
+    cut.labor = p->labor && s_part_visible(req, p->labor->region) ? p->labor : NULL;
+    if (p->death_region) {
+        if (!s_part_visible(req, p->death_region))
+            cut.died_on = cut.death_region = NULL;
+    } else if (!cut.labor) {
+        /* a date of death a service learned from another's feed, without
+         * its region: shown with the labor record it belongs to only */
+        cut.died_on = NULL;
+    }
+    cut.known = cut.labor || cut.n_enrollments || cut.n_benefits || recoveries || cut.died_on;
+    if (cut.known) {
+        cut.has_recoveries_open_fen = p->has_recoveries_open_fen;
+        *any = true;
+    }
+    unsigned flags = role_sees_full_ids(req->who.role) ? 0 : CODEC_MASK_IDS;
+    out = proto_to_json(&cut.base, flags);
+    if (out)
+        json_object_del(out, "recoveries_open");   /* summed into recoveries_open_fen */
+out:
+    free(enrollments);
+    free(benefits);
+    return out;
+}
+
 static void
 s_person_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *reply)
 {
@@ -116,18 +178,8 @@ s_person_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *repl
         json_array_append_new(w->missing, json_string(service_name((service_id_t) part)));
     } else {
         const Hrss__PersonPart *p = reply->person;
-        unsigned flags = role_sees_full_ids(req->who.role) ? 0 : CODEC_MASK_IDS;
-        w->parts[part] = proto_to_json(&p->base, flags);
-        if (p->known) {
-            w->known = true;
-            if (p->labor)
-                s_person_region(req, w, p->labor->region);
-            for (size_t i = 0; i < p->n_enrollments; i++)
-                s_person_region(req, w, p->enrollments[i]->region);
-            /* a person known only by a death report has no region to scope by */
-            if (!p->labor && !p->n_enrollments)
-                w->in_scope = w->in_scope || req->who.role != ROLE_TOWNSHIP;
-        }
+        w->known = w->known || p->known || p->died_on;
+        w->parts[part] = s_person_part_json(req, p, &w->shown);
     }
     s_person_finish(req);
 }
