@@ -72,6 +72,8 @@ struct http_req_t {
     char method[8];
     char *url;
     char *authorization;
+    char client[48];            /* the peer's address, for limits and the audit */
+    bool bad_uri;               /* the raw request target holds %00 */
     char *body;
     size_t body_len, body_cap;
     bool body_too_large;
@@ -94,6 +96,8 @@ struct http_req_t {
     size_t response_len;
     const char *content_type;
     int retry_after;            /* seconds, for 429/503; 0: none */
+    char allow[24];             /* 405: the methods the path accepts */
+    bool close;                 /* close the connection after the response */
     bool queued;                /* routed */
     bool answered;
     bool suspended;             /* waiting for a service */
@@ -118,6 +122,9 @@ void http_respond_jsonw(http_req_t *req, int status, jsonw_t *out);
 void http_problem(http_req_t *req, int status, const char *type, const char *title,
                   const char *detail, json_t *errors);
 const char *http_arg(const http_req_t *req, const char *key);
+/* An unsigned decimal of 1 to `max_digits` digits, nothing else (no sign,
+ * space or prefix), at most `max`: 0 with *out set, else -1. */
+int http_digits(const char *s, size_t max_digits, uint64_t max, uint64_t *out);
 
 /* ---- upstream.c: requests to the services -------------------------------------- */
 /* Called once per request: with the reply, or with NULL when the service did
