@@ -26,6 +26,8 @@ s_req_free(http_req_t *req)
 {
     if (!req)
         return;
+    if (req->audit_pending && req->gw)
+        audit_forget(req->gw, req);
     free(req->url);
     free(req->authorization);
     free(req->body);
@@ -306,9 +308,10 @@ s_access(void *cls, struct MHD_Connection *conn, const char *url, const char *me
     req->started_ms = monotonic_ms();
     req->started_us = monotonic_us();
     routes_dispatch(gw, req);
-    if (req->answered)
+    if (req->answered && !req->audit_pending)
         return s_queue_response(conn, req);
-    /* the answer waits for a service: off the loop's list until it is stored */
+    /* the answer waits for a service or its audit row: off the loop's list
+     * until it is stored */
     req->suspended = true;
     MHD_suspend_connection(conn);
     return MHD_YES;
@@ -427,7 +430,7 @@ http_respond(http_req_t *req, int status, const char *content_type, char *body, 
              (long long) (us / 1000), req->who.name[0] ? req->who.name : "-");
     if (req->gw && req->queued)
         metrics_request(req->gw->metrics, req->route, status, us);
-    if (req->suspended) {
+    if (req->suspended && !req->audit_pending) {
         req->suspended = false;
         MHD_resume_connection(req->conn);
     }
