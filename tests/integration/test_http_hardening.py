@@ -3,8 +3,11 @@ sends that an HTTP client library would never put on the wire. Raw sockets,
 so that the test sees exactly which bytes came back and whether the gateway
 closed the connection."""
 
+import http.client
 import json
+import secrets
 import socket
+import threading
 import time
 import unittest
 
@@ -191,6 +194,128 @@ class HttpHardeningTest(unittest.TestCase):
             self.assertEqual(status, 400, (cursor, body))
             self.assertIn(b"invalid_cursor", body)
         self.assertEqual(get(b"/v1/feed?after=9223372036854775807.0.0", self.admin)[0], 200)
+
+
+def read_response(f):
+    """One response from the buffered socket file `f`: (status, body, close)."""
+    line = f.readline()
+    if not line:
+        return None, b"", True
+    status = int(line.split(b" ")[1])
+    length, close = 0, False
+    while True:
+        line = f.readline()
+        if line in (b"\r\n", b""):
+            break
+        k, _, v = line.partition(b":")
+        k = k.strip().lower()
+        if k == b"content-length":
+            length = int(v)
+        elif k == b"connection" and v.strip().lower() == b"close":
+            close = True
+    return status, f.read(length), close
+
+
+class BadTokenFloodTest(unittest.TestCase):
+    """The flood of the issue's last section: sixteen connections sending bad
+    tokens while one good client reads and pushes. Every good request is
+    answered, and the audit counts every refusal of the flood."""
+
+    FLOODERS = 16
+    SECONDS = 3.0
+
+    def _flood(self, n, stop, counts, lock):
+        fixed = "hrss_" + "F" * 43   # one bad token repeated, and fresh ones
+        s = f = None
+        while not stop.is_set():
+            if s is None:
+                s = socket.create_connection((HOST, PORT), timeout=10)
+                f = s.makefile("rb")
+            token = fixed if n % 2 else "hrss_" + secrets.token_urlsafe(32)[:43]
+            try:
+                s.sendall(b"GET /v1/indicators?region=433123&period=2024-01 HTTP/1.1\r\n"
+                          b"Host: hrss\r\nAuthorization: Bearer " + token.encode() + b"\r\n\r\n")
+                status, _, close = read_response(f)
+            except OSError:
+                status, close = None, True
+            with lock:
+                counts[status] = counts.get(status, 0) + 1
+            if close:
+                f.close()
+                s.close()
+                s = f = None
+        if s:
+            f.close()
+            s.close()
+
+    def _good_client(self, token, seconds, statuses):
+        """Reads and pushes for `seconds`; returns the requests made."""
+        conn = http.client.HTTPConnection(HOST, PORT, timeout=30)
+        headers = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+        done, deadline = 0, time.time() + seconds
+        while time.time() < deadline:
+            if done % 2:
+                ev = h.event("employment.person_registered", "433123101001",
+                             "2024-01-02T00:00:00+08:00",
+                             {"id_number": h.id_number(80000 + done % 9000), "name": "x",
+                              "household": "rural"})
+                conn.request("POST", "/v1/events", json.dumps({"events": [ev]}), headers)
+                r = conn.getresponse()
+                body = r.read()
+                outcome = json.loads(body)["results"][0]["status"] if r.status == 200 else None
+                statuses.append((r.status, outcome, body[:200]))
+            else:
+                conn.request("GET", "/v1/indicators?region=433123101&period=2024-01",
+                             headers=headers)
+                r = conn.getresponse()
+                statuses.append((r.status, None, r.read()[:200]))
+            done += 1
+        conn.close()
+        return done
+
+    def test_flood_of_bad_tokens(self):
+        h.wait_ready()
+        good = h.hrssctl("token", "create", "--role", "township", "--region", "433123101",
+                         "--name", "flood-good-" + h.new_id(), "--rate", "0")
+        statuses = []
+        alone = self._good_client(good, 1.0, statuses)
+        stop, lock, counts = threading.Event(), threading.Lock(), {}
+        started_us = int(time.time() * 1e6)
+        flooders = [threading.Thread(target=self._flood, args=(i, stop, counts, lock))
+                    for i in range(self.FLOODERS)]
+        for t in flooders:
+            t.start()
+        try:
+            time.sleep(0.3)   # the flood is on
+            flooded = self._good_client(good, self.SECONDS, statuses)
+        finally:
+            stop.set()
+            for t in flooders:
+                t.join(30)
+        print("good client: %.0f req/s alone, %.0f req/s under the flood; flood: %s"
+              % (alone, flooded / self.SECONDS, counts))
+        # every good request answered, nothing timed out upstream
+        bad = [s for s in statuses if s[0] != 200 or s[1] not in (None, "accepted", "duplicate")]
+        self.assertEqual(bad, [])
+        self.assertGreater(flooded, 0)
+        # the flood was refused, and only refused
+        self.assertEqual(set(counts) - {401, 429}, set(), counts)
+        refused = counts.get(401, 0) + counts.get(429, 0)
+        self.assertGreater(counts.get(401, 0), 0)
+        # each refusal is in the audit: rows that count them add up
+        def audited():
+            rows = h.psql("SELECT coalesce(sum(count), 0), count(*) FROM gateway.audit"
+                          " WHERE at_us >= %d AND actor = '-' AND route = '/v1/indicators'"
+                          " AND action IN ('unauthorized', 'auth_rate_limited')" % started_us)
+            return int(rows[0][0]), int(rows[0][1])
+        h.wait_until(lambda: audited()[0] >= refused, 10, 0.2, "the flood's audit rows")
+        total, rows = audited()
+        self.assertEqual(total, refused)
+        self.assertLess(rows, refused, "refusals from one address share rows")
+        env = dict(h.os.environ, **h.ENV)
+        verify = h.subprocess.run([h.os.path.join(h.ENV["HRSS_BIN_DIR"], "hrssctl"), "audit",
+                                   "verify"], env=env, capture_output=True, text=True)
+        self.assertEqual(verify.returncode, 0, verify.stdout + verify.stderr)
 
 
 if __name__ == "__main__":
