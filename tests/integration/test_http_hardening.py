@@ -297,7 +297,11 @@ class BadTokenFloodTest(unittest.TestCase):
         # every good request answered, nothing timed out upstream
         bad = [s for s in statuses if s[0] != 200 or s[1] not in (None, "accepted", "duplicate")]
         self.assertEqual(bad, [])
-        self.assertGreater(flooded, 0)
+        # the flood does not starve it: before issue 14 the good client kept
+        # about 3% of its rate (98 -> 3 req/s here); the benchmark measures
+        # the goal (a quarter), this only catches the stall on a busy machine
+        self.assertGreater(flooded / self.SECONDS, alone * 0.1,
+                           "the good client starved by the flood")
         # the flood was refused, and only refused
         self.assertEqual(set(counts) - {401, 429}, set(), counts)
         refused = counts.get(401, 0) + counts.get(429, 0)
