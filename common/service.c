@@ -13,6 +13,7 @@
 #include "event_types.h"
 #include "log.h"
 #include "outbox.h"
+#include "procstat.h"
 #include "timeutil.h"
 #include "wire.h"
 
@@ -1110,6 +1111,14 @@ s_on_ping(service_t *svc, Hrss__Reply *reply)
     pong->resent_batches = svc->resent_batches;
     pong->has_redone_batches = 1;
     pong->redone_batches = svc->redone_batches;
+    procstat_t ps;
+    (void) procstat_read(&ps);   /* what it could not read stays absent */
+    pong->has_resident_bytes = ps.resident_bytes > 0;
+    pong->resident_bytes = ps.resident_bytes;
+    pong->has_cpu_seconds = 1;
+    pong->cpu_seconds = ps.cpu_seconds;
+    pong->has_start_time_seconds = ps.start_time_seconds > 0;
+    pong->start_time_seconds = ps.start_time_seconds;
     pong->feeds = arena_alloc(svc->arena, (svc->nconsumers + 1) * sizeof *pong->feeds);
     for (size_t i = 0; pong->feeds && i < svc->nconsumers; i++) {
         const consumer_t *c = &svc->consumers[i];

@@ -29,7 +29,8 @@ readonly SERVICES=(employment insurance arrears reporting gateway)   # start ord
 readonly PACKAGES=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev
     protobuf-c-compiler libpq-dev libjansson-dev libmicrohttpd-dev libsodium-dev
     libcmocka-dev postgresql-15 postgresql-client-15 python3 curl procps iproute2 wrk
-    clang libclang-rt-14-dev valgrind)   # fuzz targets (libFuzzer), memcheck
+    clang libclang-rt-14-dev valgrind   # fuzz targets (libFuzzer), memcheck
+    python3-prometheus-client)          # test_metrics_exposition parses /metrics with it
 readonly DB_NAME=hrss
 readonly PG_SUPERUSER=postgres
 readonly READY_TIMEOUT=60

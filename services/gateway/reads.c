@@ -374,10 +374,8 @@ reads_indicators(gateway_t *gw, http_req_t *req, const char *code, const char *v
     }
     int period;
     if (view && strcmp(view, "series") == 0) {
-        const char *y = http_arg(req, "year");
-        char *end = NULL;
-        long year = y ? strtol(y, &end, 10) : 0;
-        if (!y || *end || year < 1900 || year > 2199) {
+        uint64_t year;
+        if (http_digits(http_arg(req, "year"), 4, 2199, &year) || year < 1900) {
             s_bad_param(req, "year", "invalid_year", "year must be a year YYYY");
             return;
         }
@@ -456,9 +454,8 @@ s_targets_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *rep
 void
 reads_targets_put(gateway_t *gw, http_req_t *req, const char *year_text, const char *region_text)
 {
-    char *end = NULL;
-    long year = strtol(year_text, &end, 10);
-    if (*end || year < 2000 || year > 2199) {
+    uint64_t year;
+    if (http_digits(year_text, 4, 2199, &year) || year < 2000) {
         s_bad_param(req, "year", "invalid_year", "year must be a year YYYY");
         return;
     }
@@ -564,15 +561,17 @@ s_parse_cursor(const char *s, uint64_t after[FEED_SOURCES])
     /* "<employment>.<insurance>.<arrears>" — opaque to clients */
     const char *p = s;
     for (int i = 0; i < FEED_SOURCES; i++) {
-        if (*p < '0' || *p > '9')
+        /* digits only, and within PostgreSQL's bigint: a cursor no service
+         * can read is the client's mistake, not a reason to retry */
+        char digits[21];
+        size_t n = strspn(p, "0123456789");
+        if (n == 0 || n >= sizeof digits)
             return -1;
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(p, &end, 10);
-        if (errno || end - p > 19)
+        memcpy(digits, p, n);
+        digits[n] = '\0';
+        if (http_digits(digits, 19, INT64_MAX, &after[i]))
             return -1;
-        after[i] = v;
-        p = end;
+        p += n;
         if (i < FEED_SOURCES - 1) {
             if (*p != '.')
                 return -1;
@@ -669,9 +668,8 @@ reads_feed(gateway_t *gw, http_req_t *req)
     const char *limit = http_arg(req, "limit");
     w->limit = FEED_DEFAULT_LIMIT;
     if (limit) {
-        char *end;
-        long v = strtol(limit, &end, 10);
-        if (*end || v < 1 || v > FEED_MAX_LIMIT) {
+        uint64_t v;
+        if (http_digits(limit, 5, FEED_MAX_LIMIT, &v) || v < 1) {
             s_bad_param(req, "limit", "invalid_limit", "limit must be from 1 to 10000");
             return;
         }

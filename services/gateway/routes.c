@@ -103,20 +103,28 @@ routes_dispatch(gateway_t *gw, http_req_t *req)
     const route_t *route = NULL;
     bool path_known = false;
     const char *captured[2] = {NULL, NULL};
+    /* HEAD is GET without the body (RFC 9110 9.3.2): libmicrohttpd leaves
+     * the body out of the response */
+    const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
+    char allow[sizeof req->allow] = "";
     for (size_t i = 0; n >= 0 && i < sizeof s_routes / sizeof *s_routes; i++) {
         if (!s_match(s_routes[i].pattern, parts, n, captured))
             continue;
         path_known = true;
-        if (strcmp(s_routes[i].method, req->method) == 0) {
+        if (strcmp(s_routes[i].method, method) == 0) {
             route = &s_routes[i];
             break;
         }
+        size_t len = strlen(allow);
+        snprintf(allow + len, sizeof allow - len, "%s%s%s", len ? ", " : "", s_routes[i].method,
+                 strcmp(s_routes[i].method, "GET") == 0 ? ", HEAD" : "");
     }
     if (!route) {
-        if (path_known)
+        if (path_known) {
+            snprintf(req->allow, sizeof req->allow, "%s", allow);   /* RFC 9110 15.5.6 */
             http_problem(req, 405, "method_not_allowed", "Method not allowed",
                          "this path does not accept that method", NULL);
-        else
+        } else
             http_problem(req, 404, "not_found", "Not found", "no such route", NULL);
         return;
     }

@@ -13,7 +13,8 @@ JSON). Settings (README, "Performance"):
   HRSS_BENCH_FEED_EVENTS=N  events the province consumer pulls (default 1000000)
   HRSS_BENCH_SECONDS=S      length of each timed run (default 10, quick 2)
   HRSS_BENCH_ONLY=1,3       run only these scenarios (1 ingest, 2 import,
-                            3 dashboards, 4 feed, 5 hop); 3 and 4 need 2's data
+                            3 dashboards, 4 feed, 5 hop, 6 bad-token flood);
+                            3 and 4 need 2's data
   HRSS_BENCH_REPEAT=N       each ingest run N times, hrss and baseline in turn;
                             the run of median rate is reported (default 1)
 
@@ -464,6 +465,39 @@ def scenario_hop(tokens, results):
         "goal": "≤ 2 × raw", "goal_met": h["p50_us"] <= 2 * raw["p50_us"]})
 
 
+def scenario_flood(tokens, results):
+    """A good dashboard client (one connection) alone, then while 16
+    connections send a bad token (issue 14: it fell from 11 562 to 139 req/s
+    when every 401 wrote its audit row on the gateway's loop). Same run, same
+    path; the ratio is under the flood / alone."""
+    quiesce()
+    path = f"/v1/indicators?region={COUNTY}&period={{period}}"
+    alone = wrk(tokens["county"], path, 1, 1, SECONDS)
+    bad = "hrss_" + "B" * 43
+    flood_cmd = ["wrk", "-t2", "-c16", f"-d{max(1, round(SECONDS)) + 2}s", "-s",
+                 os.path.join(REPO, "tests/bench/get.lua"), URL, "--", bad, path, str(YEAR)]
+    log("$ " + " ".join(flood_cmd[:4]) + " … (bad token, in the background)")
+    flood = subprocess.Popen(flood_cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+    try:
+        time.sleep(1)   # the flood is on
+        m = Meter()
+        h = wrk(tokens["county"], path, 1, 1, SECONDS)
+        h.update(m.stop(h["requests"]))
+    finally:
+        out, _ = flood.communicate(timeout=SECONDS + 60)
+    lines = [l for l in out.splitlines() if l.startswith("{")]
+    h["flood"] = json.loads(lines[-1]) if lines else None
+    r = ratio(h["requests_per_s"], alone["requests_per_s"])
+    results.append({
+        "scenario": 6, "name": "good client under a bad-token flood (16 connections) vs alone",
+        "params": {"path": path, "flood_connections": 16}, "unit": "req/s",
+        "hrss": h, "baseline": alone, "hrss_rate": h["requests_per_s"],
+        "baseline_rate": alone["requests_per_s"], "ratio": r,
+        "goal": "≥ 0.25 × alone, every good request 200",
+        "goal_met": (r or 0) >= 0.25 and h["non200"] == 0 and h["socket_errors"] == 0})
+
+
 # ---- report ----------------------------------------------------------------------------
 
 def fmt(x, digits=0):
@@ -538,7 +572,7 @@ def main():
     log(f"bench: persons {PERSONS}, feed {FEED_EVENTS} events, {SECONDS} s per run"
         f"{', quick' if QUICK else ''}")
     scenarios = [(1, scenario_ingest), (2, scenario_import), (3, scenario_dashboards),
-                 (4, scenario_feed), (5, scenario_hop)]
+                 (4, scenario_feed), (5, scenario_hop), (6, scenario_flood)]
     results, errors = [], []
     t0 = time.monotonic()
     for number, fn in scenarios:
