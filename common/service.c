@@ -126,7 +126,7 @@ service_set_user(service_t *svc, void *user)
 void *
 service_user(const service_t *svc)
 {
-    return svc->user;
+    return svc->user ? svc->user : svc->def->user;
 }
 
 void

@@ -125,6 +125,7 @@ typedef struct {
     request_fn *on_indicators;
     request_fn *on_targets;
     const service_timer_t *timers;         /* {NULL} terminated, or NULL */
+    void *user;                            /* service_user's, until service_set_user */
 } service_def_t;
 
 /* Brings a timer's next run forward to due_us (never later than it is).
