@@ -166,7 +166,8 @@ consumer_prepare(service_t *svc, consumer_t *c, int64_t now, int64_t wake)
         c->inflight = 0;
         c->want = true;
     }
-    if (c->want && !c->inflight && now < c->gather_until_ms) {
+    if (c->want && !c->inflight && now < c->gather_until_ms &&
+        c->head < c->cursor + FEED_PAGE) {
         if (c->gather_until_ms < wake)
             wake = c->gather_until_ms;
     } else if (c->want && !c->inflight && svc->migrated && db_connected(svc->db)) {
@@ -180,8 +181,16 @@ consumer_prepare(service_t *svc, consumer_t *c, int64_t now, int64_t wake)
 void
 consumer_nudged(consumer_t *c)
 {
-    char buf[256];
-    while (zmq_recv(c->nudges, buf, sizeof buf, ZMQ_DONTWAIT) >= 0)
-        ;
+    uint8_t buf[256];
+    int len;
+    while ((len = zmq_recv(c->nudges, buf, sizeof buf, ZMQ_DONTWAIT)) >= 0) {
+        /* the source's head: a full page waiting need not gather */
+        Hrss__Nudge *nudge = (size_t) len <= sizeof buf
+                                 ? hrss__nudge__unpack(NULL, (size_t) len, buf)
+                                 : NULL;
+        if (nudge && nudge->head > c->head)
+            c->head = nudge->head;
+        hrss__nudge__free_unpacked(nudge, NULL);
+    }
     c->want = true;
 }

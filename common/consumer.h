@@ -6,7 +6,10 @@
  * transaction, so that each event counts exactly once. It asks again when
  * the source nudges it (PUB), when a page was full, and once per tick in
  * case a nudge was lost; after a page that was not full it lets the next
- * page gather (FEED_GATHER_MS). */
+ * page gather (FEED_GATHER_MS), unless the source's head (from its nudges)
+ * shows a full page waiting already: under steady ingest the consumer then
+ * takes one full page as soon as there is one, instead of two pages back to
+ * back after each wait, and its load on the shared cores is steadier. */
 #ifndef HRSS_CONSUMER_H
 #define HRSS_CONSUMER_H
 

@@ -21,10 +21,8 @@
 #include "timeutil.h"
 #include "wire.h"
 
-
 #define TICK_MS 1000             /* periodic work: reconnect, poll feeds */
 #define FEED_LIMIT_MAX 10000     /* CONTRACT.md: GET /v1/feed limit */
-#define ROUTER_BURST 64          /* requests handled per poll round before looking elsewhere */
 
 static volatile sig_atomic_t s_stop = 0;
 
@@ -240,6 +238,9 @@ s_on_ping(service_t *svc, Hrss__Reply *reply)
     return 0;
 }
 
+static void s_answer(service_t *svc, const unsigned char *id, size_t id_len,
+                     const Hrss__Request *req);
+
 /* Receives one request and answers it, or adds an event batch to the group of the round
  * (answered by ingest_flush). */
 static void
@@ -257,6 +258,43 @@ s_handle_request(service_t *svc)
         ingest_add(svc, req, id, id_len);
         return;
     }
+    if (req->body_case == HRSS__REQUEST__BODY_FEED && svc->nfeeds < ROUTER_BURST) {
+        /* answered after the round's batches (s_feeds_answer) */
+        feed_asked_t *f = &svc->feeds_asked[svc->nfeeds++];
+        memcpy(f->id, id, id_len);
+        f->id_len = id_len;
+        f->corr_id = req->corr_id;
+        f->after = req->feed->after;
+        f->limit = req->feed->limit;
+        return;
+    }
+    s_answer(svc, id, id_len, req);
+}
+
+/* A consumer's page costs the source a read of up to FEED_PAGE outbox rows
+ * and a reply of ~100 KB: a batch that arrived in the same round is applied
+ * and answered first, and the page then reaches up to its commit. */
+static void
+s_feeds_answer(service_t *svc)
+{
+    for (size_t i = 0; i < svc->nfeeds; i++) {
+        const feed_asked_t *f = &svc->feeds_asked[i];
+        Hrss__FeedRequest feed = HRSS__FEED_REQUEST__INIT;
+        feed.after = f->after;
+        feed.limit = f->limit;
+        Hrss__Request req = HRSS__REQUEST__INIT;
+        req.corr_id = f->corr_id;
+        req.body_case = HRSS__REQUEST__BODY_FEED;
+        req.feed = &feed;
+        s_answer(svc, f->id, f->id_len, &req);
+    }
+    svc->nfeeds = 0;
+}
+
+/* Answers a request other than an event batch. */
+static void
+s_answer(service_t *svc, const unsigned char *id, size_t id_len, const Hrss__Request *req)
+{
     Hrss__Reply reply = HRSS__REPLY__INIT;
     reply.corr_id = req->corr_id;
     int rc;
@@ -340,21 +378,6 @@ s_tick(service_t *svc)
         svc->consumers[i].want = true;
 }
 
-/* The poll timeout, in ms, until `wake` (monotonic ms) or the next timer
- * (realtime µs), whichever comes first; rounded up, so that the loop does
- * not spin through the last fraction of a millisecond. */
-static long
-s_timeout(int64_t now_ms, int64_t wake_ms, int64_t now_us, int64_t timer_us)
-{
-    int64_t ms = wake_ms > now_ms ? wake_ms - now_ms : 0;
-    if (timer_us != INT64_MAX) {
-        int64_t t = timer_us > now_us ? (timer_us - now_us + 999) / 1000 : 0;
-        if (t < ms)
-            ms = t;
-    }
-    return (long) ms;
-}
-
 static int
 s_loop(service_t *svc)
 {
@@ -381,7 +404,7 @@ s_loop(service_t *svc)
             items[n++] = (zmq_pollitem_t){c->dealer, 0, ZMQ_POLLIN, 0};
             items[n++] = (zmq_pollitem_t){c->nudges, 0, ZMQ_POLLIN, 0};
         }
-        long timeout = s_timeout(monotonic_ms(), wake, now_us(),
+        long timeout = timers_poll_timeout(monotonic_ms(), wake, now_us(),
                                  ready ? timers_next(svc->timers) : INT64_MAX);
         if (zmq_poll(items, (int) n, timeout) < 0) {
             if (errno == EINTR)
@@ -399,6 +422,7 @@ s_loop(service_t *svc)
                 s_handle_request(svc);
             }
             ingest_flush(svc);
+            s_feeds_answer(svc);
         }
         for (size_t i = 0; i < svc->nconsumers; i++) {
             consumer_t *c = &svc->consumers[i];

@@ -18,7 +18,17 @@
  * before it writes anything: once it has written, it may not reject. An
  * event whose data still trips a database constraint aborts the
  * transaction; the batch is then applied again with each event alone in a
- * savepoint, and that event rejected ("invalid_data"). */
+ * savepoint, and that event rejected ("invalid_data").
+ *
+ * Bad input never stops a daemon: it is rejected, or (a peer's feed event)
+ * logged and skipped. A programmer error does: a statement that answers
+ * another number of rows than its run has events, or that the server cannot
+ * run at all (SQLSTATE class 42, 0A, 21), is logged and the daemon aborts
+ * (log_fatal); restarted, it catches up from what it committed, where a
+ * retry would fail the same way for ever.
+ *
+ * How the parts fit (the transaction, the ingest engine and its modes, the
+ * feed consumer, the loop): service_impl.h. */
 #ifndef HRSS_SERVICE_H
 #define HRSS_SERVICE_H
 

@@ -22,6 +22,16 @@
 #include "txn.h"
 
 #define MAX_CONSUMERS 8
+#define ROUTER_BURST 64          /* requests handled per poll round before looking elsewhere */
+
+/* A feed request put off to the end of its round (service.c). */
+typedef struct {
+    unsigned char id[256];
+    size_t id_len;
+    uint64_t corr_id;
+    uint64_t after;
+    uint32_t limit;
+} feed_asked_t;
 
 struct service_t {
     const service_def_t *def;
@@ -54,6 +64,8 @@ struct service_t {
     uint64_t malformed;         /* requests dropped as unreadable */
     uint64_t unknown;           /* requests of a type nobody handles */
     void *user;                 /* service_set_user */
+    feed_asked_t feeds_asked[ROUTER_BURST];
+    size_t nfeeds;
 };
 
 /* After each commit that changed something (`changes` events applied): a

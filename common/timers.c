@@ -95,3 +95,15 @@ timers_run(timers_t *self, service_t *svc, int64_t now_us)
         fired++;
     }
 }
+
+long
+timers_poll_timeout(int64_t now_ms, int64_t wake_ms, int64_t now_us, int64_t timer_us)
+{
+    int64_t ms = wake_ms > now_ms ? wake_ms - now_ms : 0;
+    if (timer_us != INT64_MAX) {
+        int64_t t = timer_us > now_us ? (timer_us - now_us + 999) / 1000 : 0;
+        if (t < ms)
+            ms = t;
+    }
+    return (long) ms;
+}

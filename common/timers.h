@@ -38,4 +38,10 @@ int timers_arm(timers_t *self, const char *name, int64_t due_us);
  * its next run from its answer. Returns how many fired. */
 size_t timers_run(timers_t *self, service_t *svc, int64_t now_us);
 
+/* zmq_poll's timeout in ms: until `wake_ms` (the loop's own deadlines,
+ * monotonic ms) or `timer_us` (timers_next, realtime µs; INT64_MAX: none),
+ * whichever comes first, 0 when one is past. Rounded up, so that the loop
+ * does not spin through the last fraction of a millisecond. */
+long timers_poll_timeout(int64_t now_ms, int64_t wake_ms, int64_t now_us, int64_t timer_us);
+
 #endif

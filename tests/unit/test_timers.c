@@ -138,13 +138,29 @@ test_none(void **state)
     timers_destroy(NULL);
 }
 
+/* The poll waits for the nearer of the loop's deadline and the next timer. */
+static void
+test_poll_timeout(void **state)
+{
+    (void) state;
+    /* the tick in 1000 ms, no timer */
+    assert_int_equal(timers_poll_timeout(5000, 6000, 100 * S, INT64_MAX), 1000);
+    /* a timer in 250.0004 ms comes first, rounded up */
+    assert_int_equal(timers_poll_timeout(5000, 6000, 100 * S, 100 * S + 250000 + 400), 251);
+    /* a timer past, or a deadline past: at once */
+    assert_int_equal(timers_poll_timeout(5000, 6000, 100 * S, 99 * S), 0);
+    assert_int_equal(timers_poll_timeout(5000, 4000, 100 * S, INT64_MAX), 0);
+    /* a timer later than the tick does not lengthen the wait */
+    assert_int_equal(timers_poll_timeout(5000, 5050, 100 * S, 200 * S), 50);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_all_fire_at_start), cmocka_unit_test(test_earliest_first),
         cmocka_unit_test(test_arm), cmocka_unit_test(test_retry_and_past),
-        cmocka_unit_test(test_none),
+        cmocka_unit_test(test_none), cmocka_unit_test(test_poll_timeout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
