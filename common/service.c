@@ -487,8 +487,8 @@ service_main(const service_def_t *def)
     svc.page_arena = arena_new();
     svc.page_alloc = arena_protobuf_allocator(svc.page_arena);
     svc.ctx = zmq_ctx_new();
-    if (!svc.db || !svc.arena || txn_init(&svc.txn) || !svc.timers || !svc.request_arena || !svc.page_arena ||
-        !svc.ctx)
+    if (!svc.db || !svc.arena || txn_init(&svc.txn) || !svc.timers || !svc.request_arena ||
+        !svc.page_arena || !svc.ctx)
         goto out;
     if (!(svc.curve = curve_new(svc.ctx, def->name))) {
         log_error("CURVE configuration: %s", curve_error());

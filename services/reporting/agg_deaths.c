@@ -52,4 +52,6 @@ static const reporting_kind_t s_kinds[] = {
      1, {0}, s_deceased_join, s_deceased_deltas},   /* {0}: alone, plain text parameters */
     {NULL, NULL, NULL, 0, {0}, NULL, NULL}};
 
-const reporting_aggregate_t reporting_deaths = {"deaths", s_kinds};
+static const char *const s_writes[] = {"ins.deaths_reported", "ins.enrolled.*", NULL};
+
+const reporting_aggregate_t reporting_deaths = {"deaths", s_kinds, s_writes};

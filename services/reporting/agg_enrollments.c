@@ -64,4 +64,6 @@ static const reporting_kind_t s_kinds[] = {
      3, {PGARRAY_BPCHAR, PGARRAY_TEXT, PGARRAY_BPCHAR}, s_enrolled_join, s_enrolled_deltas},
     {NULL, NULL, NULL, 0, {0}, NULL, NULL}};
 
-const reporting_aggregate_t reporting_enrollments = {"enrollments", s_kinds};
+static const char *const s_writes[] = {"ins.enrolled.*", NULL};
+
+const reporting_aggregate_t reporting_enrollments = {"enrollments", s_kinds, s_writes};

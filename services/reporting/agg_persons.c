@@ -208,4 +208,8 @@ static const reporting_kind_t s_kinds[] = {
      1, {PGARRAY_BPCHAR}, s_deceased_join, s_deceased_deltas},
     {NULL, NULL, NULL, 0, {0}, NULL, NULL}};
 
-const reporting_aggregate_t reporting_persons = {"persons", s_kinds};
+static const char *const s_writes[] = {"emp.labor_force", "emp.registered_unemployed",
+                                       "emp.urban_new_jobs", "emp.reemployed_unemployed",
+                                       "emp.reemployed_hard_to_employ", NULL};
+
+const reporting_aggregate_t reporting_persons = {"persons", s_kinds, s_writes};

@@ -66,6 +66,10 @@ struct reporting_kind_t {
 typedef struct {
     const char *name;                /* "persons" */
     const reporting_kind_t *kinds;   /* {NULL} terminated */
+    /* the fact codes it writes (the indicators it feeds), NULL terminated;
+     * "ins.enrolled.*": one per scheme. What a catalog's coherence check
+     * reads to tell an indicator marked computed from one nothing produces. */
+    const char *const *writes;
 } reporting_aggregate_t;
 
 /* Every aggregate reporting keeps (aggregates.c), NULL terminated. */
