@@ -57,8 +57,8 @@ int runs_add(runs_t *self, const void *kind, const char *key);
 /* Notes that the open run went out as one statement; -1 when out of memory. */
 int runs_sent(runs_t *self);
 
-/* The statements sent since runs_reset, in order, and their items:
- * statement s answers for items [runs_first(s), runs_first(s) + sizes[s]). */
+/* The statements sent since runs_reset, in order: statement s answers for
+ * the sizes[s] items that follow those of the statements before it. */
 static inline size_t
 runs_count(const runs_t *self)
 {
