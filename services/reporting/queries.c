@@ -1,7 +1,7 @@
 /* Queries of hrss-reporting: indicator values (plain, breakdown by child
  * region, monthly series) and annual targets. Each request is one SQL
  * statement over the facts of one region, which are stored pre-aggregated at
- * every level of the region tree (feeds.c). */
+ * every level of the region tree (page.c, from the aggregates agg_*.c). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
