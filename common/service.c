@@ -11,6 +11,7 @@
 #include "config.h"
 #include "curve.h"
 #include "event_types.h"
+#include "hrss_limits.h"
 #include "log.h"
 #include "outbox.h"
 #include "timeutil.h"
@@ -30,12 +31,11 @@
  * (1 client, batches of 100). What a consumer shows lags its source by at
  * most this much more; an event after a quiet spell is asked for at once. */
 #define FEED_GATHER_MS 50
-#define FEED_LIMIT_MAX 10000     /* CONTRACT.md: GET /v1/feed limit */
+#define FEED_LIMIT_MAX LIMIT_FEED_MAX
 #define FEED_TIMEOUT_MS 5000     /* a feed request unanswered this long is re-sent */
 #define MAX_CONSUMERS 8
 #define ROUTER_BURST 64          /* requests handled per poll round before looking elsewhere */
-#define BATCH_MAX 1000           /* CONTRACT.md: events of one request. Bounds the time one
-                                  * batch holds the loop */
+#define BATCH_MAX LIMIT_BATCH_EVENTS   /* also bounds the time one batch holds the loop */
 
 typedef struct {
     const feed_subscription_t *sub;
@@ -1137,7 +1137,7 @@ s_handle_request(service_t *svc, group_t *group)
     case HRSS__REQUEST__BODY_EVENTS:
         /* only a batch above the limit comes here: a well-behaved gateway never sends one */
         rc = service_fail(&reply, svc->arena, "too_many_events",
-                          "a batch carries at most 1000 events", false);
+                          "a batch carries at most " LIMIT_STR(LIMIT_BATCH_EVENTS) " events", false);
         break;
     case HRSS__REQUEST__BODY_FEED:
         rc = s_on_feed(svc, req, &reply);
@@ -1434,6 +1434,8 @@ s_destroy(service_t *svc)
 int
 service_main(const service_def_t *def)
 {
+    if (getenv("HRSS_LIST_HANDLERS"))   /* the coherence test asks (service_list.c) */
+        return service_list_handlers(def, stdout) ? 1 : 0;
     log_init(def->name);
     struct sigaction sa = {0};
     sa.sa_handler = s_on_signal;

@@ -9,14 +9,13 @@
 #include "event_codec.h"
 #include "gateway.h"
 #include "jsonw.h"
+#include "hrss_limits.h"
 #include "indicators.h"
 #include "timeutil.h"
 #include "validate.h"
 
 #define PERSON_TIMEOUT_MS 2000
 #define READY_TIMEOUT_MS 1000
-#define FEED_DEFAULT_LIMIT 1000
-#define FEED_MAX_LIMIT 10000
 
 /* Services with an outbox the province feed merges, in cursor order. */
 static const service_id_t s_feed_sources[] = {SERVICE_EMPLOYMENT, SERVICE_INSURANCE,
@@ -325,7 +324,7 @@ reads_indicators(gateway_t *gw, http_req_t *req, const char *code, const char *v
         const char *y = http_arg(req, "year");
         char *end = NULL;
         long year = y ? strtol(y, &end, 10) : 0;
-        if (!y || *end || year < 1900 || year > 2199) {
+        if (!y || *end || year < LIMIT_YEAR_MIN || year > LIMIT_YEAR_MAX) {
             s_bad_param(req, "year", "invalid_year", "year must be a year YYYY");
             return;
         }
@@ -406,7 +405,7 @@ reads_targets_put(gateway_t *gw, http_req_t *req, const char *year_text, const c
 {
     char *end = NULL;
     long year = strtol(year_text, &end, 10);
-    if (*end || year < 2000 || year > 2199) {
+    if (*end || year < LIMIT_TARGET_YEAR_MIN || year > LIMIT_YEAR_MAX) {
         s_bad_param(req, "year", "invalid_year", "year must be a year YYYY");
         return;
     }
@@ -615,12 +614,12 @@ reads_feed(gateway_t *gw, http_req_t *req)
         return;
     }
     const char *limit = http_arg(req, "limit");
-    w->limit = FEED_DEFAULT_LIMIT;
+    w->limit = LIMIT_FEED_DEFAULT;
     if (limit) {
         char *end;
         long v = strtol(limit, &end, 10);
-        if (*end || v < 1 || v > FEED_MAX_LIMIT) {
-            s_bad_param(req, "limit", "invalid_limit", "limit must be from 1 to 10000");
+        if (*end || v < 1 || v > LIMIT_FEED_MAX) {
+            s_bad_param(req, "limit", "invalid_limit", "limit must be from 1 to " LIMIT_STR(LIMIT_FEED_MAX));
             return;
         }
         w->limit = (uint32_t) v;

@@ -707,3 +707,19 @@ const feed_handler_t reporting_insurance_feed[] = {
 /* ---- arrears' feed: subscribed, its indicators follow ------------------------ */
 
 const feed_handler_t reporting_arrears_feed[] = {{NULL, NULL}};
+
+/* ---- what the feeds above produce ------------------------------------------ */
+
+/* Every code s_deltas writes, by the aggregate (the copy reporting keeps)
+ * whose changes it counts: the catalog (indicators.def) names the same
+ * aggregate for each, and the coherence test holds the two together. */
+#define ENROLLED_(s, arg) {"enrollments", "ins.enrolled." #s},
+const indicator_producer_t reporting_indicators[] = {
+    {"persons", "emp.urban_new_jobs"},
+    {"persons", "emp.reemployed_unemployed"},
+    {"persons", "emp.reemployed_hard_to_employ"},
+    {"persons", "emp.labor_force"},
+    {"persons", "emp.registered_unemployed"},
+    {"enrollments", "ins.deaths_reported"},
+    INSURANCE_SCHEMES(ENROLLED_, ~)
+    {NULL, NULL}};

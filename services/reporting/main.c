@@ -14,6 +14,7 @@ static const service_def_t s_reporting = {
     .feeds = s_feeds,
     .on_indicators = reporting_on_indicators,
     .on_targets = reporting_on_targets,
+    .produces = reporting_indicators,
 };
 
 int

@@ -11,6 +11,8 @@
 extern const feed_handler_t reporting_employment_feed[];
 extern const feed_handler_t reporting_insurance_feed[];
 extern const feed_handler_t reporting_arrears_feed[];
+/* The indicators those handlers produce, by aggregate ({NULL} terminated). */
+extern const indicator_producer_t reporting_indicators[];
 /* The page_end of every subscription: reads the answers of the page's
  * statements and writes the page's facts in one upsert (committing), or
  * forgets the page. */
