@@ -180,16 +180,16 @@ def _catalog():
     src = open(os.path.join(root, "event_types.def"), encoding="utf-8").read()
     src = re.sub(r"/\*.*?\*/", "", src, flags=re.S)
     types = {}
-    for m in re.finditer(r'EVENT\((\w+), "([\w.]+)", \w+, (\w+), \w+, \w+,(.*?)\)\s*(?=EVENT|$)',
-                         src, re.S):
+    entry = r'EVENT\((\w+),\s*"([\w.]+)",\s*\w+,\s*(\w+),\s*\w+,\s*\w+,(.*?)\)\s*(?=EVENT|$)'
+    for m in re.finditer(entry, src, re.S):
         fields = []
         for name, kind in re.findall(r"F\((\w+), (\w+(?:\([^)]*\))?)\)", m.group(4)):
             allowed = None
-            e = re.match(r"ENUM\((.*)\)$", kind)
+            e = re.match(r"ENUM\((.*)\)$", kind, re.S)
             if e:
                 arg = e.group(1)
                 allowed = schemes if arg == "INSURANCE_SCHEMES_ALLOWED" else \
-                    re.sub(r'"\s*"', "", arg).strip('"').split("|")
+                    re.sub(r'"\s*"', "", arg.strip()).strip('"').split("|")
             fields.append((name, allowed))
         types[m.group(2)] = (m.group(1), m.group(3) == "DERIVED", fields)
     return types, schemes
