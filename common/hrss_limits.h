@@ -27,7 +27,6 @@
 #define LIMIT_TEXT_NAME 100     /* names of persons, employers, jobs, posts */
 #define LIMIT_TEXT_SHORT 50     /* education */
 #define LIMIT_TEXT_PHONE 32
-#define LIMIT_TEXT_DEFAULT 200
 #define LIMIT_TEXT_REASON 500
 
 /* Items of a repeated field (a person's categories). */
