@@ -16,12 +16,12 @@
 
 #include "hashtab.h"
 #include "hrss.pb-c.h"
+#include "hrss_limits.h"
 #include "runs.h"
 
 typedef struct service_t service_t;
 
-#define BATCH_MAX 1000           /* CONTRACT.md: events of one request. Bounds the time one
-                                  * batch holds the loop */
+#define BATCH_MAX LIMIT_BATCH_EVENTS   /* also bounds the time one batch holds the loop */
 #define GROUP_REQUESTS 64
 #define GROUP_EVENTS 4000
 

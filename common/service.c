@@ -15,6 +15,7 @@
 
 #include "config.h"
 #include "curve.h"
+#include "hrss_limits.h"
 #include "log.h"
 #include "outbox.h"
 #include "procstat.h"
@@ -23,7 +24,7 @@
 #include "wire.h"
 
 #define TICK_MS 1000             /* periodic work: reconnect, poll feeds */
-#define FEED_LIMIT_MAX 10000     /* CONTRACT.md: GET /v1/feed limit */
+#define FEED_LIMIT_MAX LIMIT_FEED_MAX
 
 static volatile sig_atomic_t s_stop = 0;
 
@@ -315,7 +316,7 @@ s_answer(service_t *svc, const unsigned char *id, size_t id_len, const Hrss__Req
     case HRSS__REQUEST__BODY_EVENTS:
         /* only a batch above the limit comes here: a well-behaved gateway never sends one */
         rc = service_fail(&reply, svc->arena, "too_many_events",
-                          "a batch carries at most 1000 events", false);
+                          "a batch carries at most " LIMIT_STR(LIMIT_BATCH_EVENTS) " events", false);
         break;
     case HRSS__REQUEST__BODY_FEED:
         rc = s_on_feed(svc, req, &reply);
@@ -465,6 +466,8 @@ s_destroy(service_t *svc)
 int
 service_main(const service_def_t *def)
 {
+    if (getenv("HRSS_LIST_HANDLERS"))   /* the coherence test asks (service_list.c) */
+        return service_list_handlers(def, stdout) ? 1 : 0;
     log_init(def->name);
     struct sigaction sa = {0};
     sa.sa_handler = s_on_signal;

@@ -35,10 +35,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "arena.h"
 #include "db.h"
 #include "hrss.pb-c.h"
+#include "indicators.h"
 #include "pgarray.h"
 
 typedef struct service_t service_t;
@@ -136,6 +138,7 @@ typedef struct {
     request_fn *on_targets;
     const service_timer_t *timers;         /* {NULL} terminated, or NULL */
     void *user;                            /* service_user's, until service_set_user */
+    const indicator_producer_t *produces;  /* {NULL} terminated, or NULL */
 } service_def_t;
 
 /* Brings a timer's next run forward to due_us (never later than it is).
@@ -152,8 +155,15 @@ int service_commit(service_t *svc);
 void service_rollback(service_t *svc);
 
 /* Runs the daemon until SIGTERM/SIGINT: configuration, database, migrations,
- * sockets, loop. Returns the process exit code. */
+ * sockets, loop. Returns the process exit code. With HRSS_LIST_HANDLERS set
+ * in the environment it only lists what `def` registers
+ * (service_list_handlers) and returns. */
 int service_main(const service_def_t *def);
+
+/* Writes what `def` registers to `out`, one line each: "event <type>",
+ * "feed <source> <type>", "indicator <aggregate> <code>". 0, or -1 when
+ * the output fails. */
+int service_list_handlers(const service_def_t *def, FILE *out);
 
 db_t *service_db(service_t *svc);
 /* A pointer the service's own code keeps with the daemon (its page state,

@@ -1,13 +1,14 @@
 /* POST /v1/events: validate every event, split the batch by owning service,
  * send each part as one request, and answer per event in the order given. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "event_codec.h"
 #include "gateway.h"
 #include "jsonw.h"
+#include "hrss_limits.h"
 
-#define EVENTS_MAX 1000
 
 /* The answer for one event. Strings are owned (copied from the codec's
  * error or the service's reply, which do not outlive the request); `status`
@@ -123,6 +124,24 @@ s_finish(http_req_t *req)
     http_respond_jsonw(req, 200, &out);
 }
 
+/* Why a token of `role` may not push `type`: the one type it may push
+ * when there is one ("a province token may push X only"), else the type. */
+static void
+s_forbidden_message(role_t role, const event_type_t *type, char *out, size_t size)
+{
+    size_t n, pushable = 0;
+    const event_type_t *all = event_type_all(&n), *only = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (event_type_pushable_by(&all[i], role)) {
+            pushable++;
+            only = &all[i];
+        }
+    if (pushable == 1)
+        snprintf(out, size, "a %s token may push %s only", role_name(role), only->type);
+    else
+        snprintf(out, size, "a %s token may not push %s", role_name(role), type->type);
+}
+
 static const char *const s_outcomes[] = {"accepted", "duplicate", "rejected", "retry"};
 
 static void
@@ -192,9 +211,9 @@ events_post(gateway_t *gw, http_req_t *req)
         return;
     }
     size_t n = events->size;
-    if (n < 1 || n > EVENTS_MAX) {
+    if (n < 1 || n > LIMIT_BATCH_EVENTS) {
         http_problem(req, 400, "invalid_envelope", "Wrong number of events",
-                     "a request carries 1 to 1000 events", NULL);
+                     "a request carries 1 to " LIMIT_STR(LIMIT_BATCH_EVENTS) " events", NULL);
         return;
     }
     events_work_t *w = gateway_work_new(req, sizeof *w, s_work_free);
@@ -231,11 +250,12 @@ events_post(gateway_t *gw, http_req_t *req)
             if (strcmp(err.code, "out_of_scope") == 0 && outside++ == 0)
                 snprintf(first_outside, sizeof first_outside, "%.12s",
                          jsonr_get(event, "region")->as.string);
-        } else if (req->who.role == ROLE_PROVINCE &&
-                   strcmp(type->type, "insurance.suspicious_record_received") != 0) {
-            /* the province pushes suspicious records only (CONTRACT.md, Roles) */
-            s_answer(a, "rejected", "forbidden_type", "type",
-                     "a province token may push insurance.suspicious_record_received only");
+        } else if (!event_type_pushable_by(type, req->who.role)) {
+            /* the roles that may push a type are in its catalog entry: a
+             * province pushes suspicious records only */
+            char message[160];
+            s_forbidden_message(req->who.role, type, message, sizeof message);
+            s_answer(a, "rejected", "forbidden_type", "type", message);
             event_clear(&w->events[i]);
         } else if (s_id_taken_elsewhere(ids, &w->events[i], type->owner)) {
             s_answer(a, "rejected", "id_conflict", "id",

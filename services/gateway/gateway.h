@@ -21,12 +21,13 @@
 #include "db.h"
 #include "event_types.h"
 #include "hrss.pb-c.h"
+#include "hrss_limits.h"
 #include "jsonr.h"
 #include "jsonw.h"
 #include "region.h"
 #include "token.h"
 
-#define BODY_MAX (4 * 1024 * 1024)        /* CONTRACT.md: body at most 4 MiB */
+#define BODY_MAX LIMIT_BODY_BYTES
 #define QUERY_ARGS_MAX 16
 
 typedef struct audit_t audit_t;

@@ -9,14 +9,13 @@
 #include "event_codec.h"
 #include "gateway.h"
 #include "jsonw.h"
+#include "hrss_limits.h"
 #include "indicators.h"
 #include "timeutil.h"
 #include "validate.h"
 
 #define PERSON_TIMEOUT_MS 2000
 #define READY_TIMEOUT_MS 1000
-#define FEED_DEFAULT_LIMIT 1000
-#define FEED_MAX_LIMIT 10000
 
 /* Services with an outbox the province feed merges, in cursor order. */
 static const service_id_t s_feed_sources[] = {SERVICE_EMPLOYMENT, SERVICE_INSURANCE,
@@ -375,7 +374,7 @@ reads_indicators(gateway_t *gw, http_req_t *req, const char *code, const char *v
     int period;
     if (view && strcmp(view, "series") == 0) {
         uint64_t year;
-        if (http_digits(http_arg(req, "year"), 4, 2199, &year) || year < 1900) {
+        if (http_digits(http_arg(req, "year"), 4, LIMIT_YEAR_MAX, &year) || year < LIMIT_YEAR_MIN) {
             s_bad_param(req, "year", "invalid_year", "year must be a year YYYY");
             return;
         }
@@ -455,7 +454,7 @@ void
 reads_targets_put(gateway_t *gw, http_req_t *req, const char *year_text, const char *region_text)
 {
     uint64_t year;
-    if (http_digits(year_text, 4, 2199, &year) || year < 2000) {
+    if (http_digits(year_text, 4, LIMIT_YEAR_MAX, &year) || year < LIMIT_TARGET_YEAR_MIN) {
         s_bad_param(req, "year", "invalid_year", "year must be a year YYYY");
         return;
     }
@@ -666,11 +665,12 @@ reads_feed(gateway_t *gw, http_req_t *req)
         return;
     }
     const char *limit = http_arg(req, "limit");
-    w->limit = FEED_DEFAULT_LIMIT;
+    w->limit = LIMIT_FEED_DEFAULT;
     if (limit) {
         uint64_t v;
-        if (http_digits(limit, 5, FEED_MAX_LIMIT, &v) || v < 1) {
-            s_bad_param(req, "limit", "invalid_limit", "limit must be from 1 to 10000");
+        if (http_digits(limit, 5, LIMIT_FEED_MAX, &v) || v < 1) {
+            s_bad_param(req, "limit", "invalid_limit",
+                        "limit must be from 1 to " LIMIT_STR(LIMIT_FEED_MAX));
             return;
         }
         w->limit = (uint32_t) v;

@@ -74,6 +74,11 @@ typedef struct {
 
 /* Every aggregate reporting keeps (aggregates.c), NULL terminated. */
 extern const reporting_aggregate_t *const reporting_aggregates[];
+/* What the aggregates write, as the catalog's coherence test reads it
+ * (service_def_t.produces): one entry per code, ".*" expanded per scheme.
+ * NULL when out of memory. */
+indicator_producer_t *reporting_producers_new(void);
+void reporting_producers_free(indicator_producer_t **self_p);
 
 /* ---- for the kinds ---------------------------------------------------------- */
 

@@ -19,7 +19,8 @@ main(void)
     int rc = 1;
     feed_subscription_t feeds[NSOURCES + 1] = {{0}};
     page_t *page = page_new(NULL);
-    if (!page)
+    indicator_producer_t *produces = reporting_producers_new();
+    if (!page || !produces)
         goto out;
     for (size_t i = 0; i < NSOURCES; i++) {
         /* subscribed even when no aggregate reads it yet: its cursor follows */
@@ -34,9 +35,11 @@ main(void)
         .on_indicators = reporting_on_indicators,
         .on_targets = reporting_on_targets,
         .user = page,
+        .produces = produces,
     };
     rc = service_main(&def);
 out:
+    reporting_producers_free(&produces);
     page_destroy(&page);
     reporting_regions_free();
     return rc;
