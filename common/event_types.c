@@ -47,6 +47,10 @@ static const event_type_t s_types[] = {
      false},
     {"insurance.overpayment_recovered", INS, &hrss__overpayment_recovered__descriptor, false},
     {"insurance.person_deceased", INS, &hrss__insurance_person_deceased__descriptor, true},
+    {"insurance.benefit_paid", INS, &hrss__benefit_paid__descriptor, true},
+    {"insurance.recovery_opened", INS, &hrss__recovery_opened__descriptor, true},
+    {"insurance.recovery_collected", INS, &hrss__recovery_collected__descriptor, true},
+    {"insurance.correction_applied", INS, &hrss__correction_applied__descriptor, true},
 
     {"arrears.project_registered", ARR, &hrss__project_registered__descriptor, false},
     {"arrears.clue_received", ARR, &hrss__clue_received__descriptor, false},

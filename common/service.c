@@ -134,6 +134,14 @@ service_version(const service_t *svc)
 static void s_nudge(service_t *svc);
 
 void
+service_outbox_advanced(service_t *svc, uint64_t last_seq)
+{
+    if (last_seq > svc->last_seq)
+        svc->last_seq = last_seq;
+    service_touch(svc);
+}
+
+void
 service_touch(service_t *svc)
 {
     svc->version++;
@@ -1162,6 +1170,10 @@ s_handle_request(service_t *svc, group_t *group)
         }
         /* fall through */
     default:
+        if (svc->def->on_command && req->body_case >= 30) {
+            fn = svc->def->on_command;
+            goto custom;
+        }
         svc->unknown++;
         rc = service_fail(&reply, svc->arena, "unknown_request",
                           "this service does not answer that request", false);
