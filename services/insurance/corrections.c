@@ -240,14 +240,17 @@ insurance_correction_approve(service_t *svc, const Hrss__Request *req, Hrss__Rep
             goto rollback;
         return insurance_refuse(reply, arena, code, "%s", refusal);
     }
+    /* the amount in a parameter of its own: "true" must never meet a cast
+     * to bigint, even in a branch that changes nothing */
+    bool amount = strcmp(c->field, "monthly_amount_fen") == 0;
     const char *values[] = {c->id_number, c->scheme, c->field, c->new_value, now_period, id,
-                            token};
+                            token, amount ? c->new_value : NULL};
     res = db_prepared(
         db, "correction_apply",
         "WITH old AS (SELECT CASE WHEN $3 = 'monthly_amount_fen' THEN monthly_amount_fen::text"
         " ELSE (status = 'suspended')::text END AS v FROM benefits"
         " WHERE id_number = $1::char(18) AND scheme = $2),"
-        " amt AS (UPDATE benefits SET monthly_amount_fen = $4::bigint"
+        " amt AS (UPDATE benefits SET monthly_amount_fen = $8::bigint"
         " WHERE $3 = 'monthly_amount_fen' AND id_number = $1::char(18) AND scheme = $2"
         " RETURNING 1),"
         " stop AS (UPDATE benefits SET status = 'suspended', suspended_reason = 'decision',"
@@ -259,7 +262,7 @@ insurance_correction_approve(service_t *svc, const Hrss__Request *req, Hrss__Rep
         " UPDATE corrections SET status = 'approved', approved_by = $7::bigint,"
         " approved_at = now(), old_value = (SELECT v FROM old)"
         " WHERE correction_id = $6::bigint RETURNING " CORRECTION_COLUMNS,
-        7, values, NULL, NULL);
+        8, values, NULL, NULL);
     if (!res)
         goto rollback;
     c = s_row(res, 0, arena);
