@@ -15,6 +15,18 @@ insurance_refuse(Hrss__Reply *reply, arena_t *arena, const char *code, const cha
     return service_fail(reply, arena, code, message, false);
 }
 
+void
+insurance_region_range(const char *region, int len, char lo[13], char hi[13])
+{
+    if (len < 0)
+        len = 0;
+    for (int i = 0; i < 12; i++) {
+        lo[i] = i < len ? region[i] : '0';
+        hi[i] = i < len ? region[i] : '9';
+    }
+    lo[12] = hi[12] = '\0';
+}
+
 int
 insurance_on_command(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
                      arena_t *arena)

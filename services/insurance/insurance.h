@@ -55,6 +55,9 @@ int insurance_correction_approve(service_t *svc, const Hrss__Request *req, Hrss_
                                  arena_t *arena);
 int insurance_corrections_list(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
                                arena_t *arena);
+/* The 12-digit codes under a region whose first `len` digits are
+ * significant (region_prefix_len), as the range [lo, hi]. */
+void insurance_region_range(const char *region, int len, char lo[13], char hi[13]);
 /* A command refused: a Failure that is not retryable, whose code the
  * gateway maps to its HTTP status. */
 int insurance_refuse(Hrss__Reply *reply, arena_t *arena, const char *code, const char *fmt, ...)

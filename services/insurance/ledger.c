@@ -18,11 +18,10 @@ insurance_funds(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply, ar
         return insurance_refuse(reply, arena, "invalid_period", "period must be YYYY-MM");
     if (strlen(q->region) != REGION_LEN)
         return insurance_refuse(reply, arena, "invalid_region", "region must have 12 digits");
-    char prefix[REGION_LEN + 2], p[12];
-    int len = region_prefix_len(q->region);
-    snprintf(prefix, sizeof prefix, "%.*s%%", len, q->region);
+    char lo[REGION_LEN + 1], hi[REGION_LEN + 1], p[12];
+    insurance_region_range(q->region, region_prefix_len(q->region), lo, hi);
     snprintf(p, sizeof p, "%d", period);
-    const char *values[] = {q->scheme, prefix, p};
+    const char *values[] = {q->scheme, lo, p, hi};
     PGresult *res = db_prepared(
         service_db(svc), "funds",
         "SELECT coalesce(sum(amount_fen) FILTER (WHERE kind = 'contribution'), 0),"
@@ -30,8 +29,8 @@ insurance_funds(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply, ar
         " coalesce(-sum(amount_fen) FILTER (WHERE kind = 'benefit'), 0),"
         " coalesce(-sum(amount_fen) FILTER (WHERE kind = 'stabilization_refund'), 0),"
         " coalesce(sum(amount_fen), 0), count(*)"
-        " FROM ledger WHERE scheme = $1 AND region LIKE $2 AND period <= $3::int",
-        3, values, NULL, NULL);
+        " FROM ledger WHERE scheme = $1 AND region BETWEEN $2 AND $4 AND period <= $3::int",
+        4, values, NULL, NULL);
     if (!res)
         return service_fail(reply, arena, "unavailable", db_error(service_db(svc)), true);
     Hrss__FundReply *f = arena_alloc(arena, sizeof *f);

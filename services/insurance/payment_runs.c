@@ -30,7 +30,7 @@
     "WITH elig AS (SELECT b.id_number, b.scheme, b.region, b.monthly_amount_fen AS amount"   \
     " FROM benefits b LEFT JOIN LATERAL (SELECT max(certified_on) AS on_"                     \
     " FROM certifications c WHERE c.id_number = b.id_number) lc ON true"                      \
-    " WHERE b.scheme = $1 AND b.region LIKE $3 AND b.first_period <= $2::int"                 \
+    " WHERE b.scheme = $1 AND b.region BETWEEN $3 AND $10 AND b.first_period <= $2::int"                 \
     " AND (b.suspended_from IS NULL OR b.suspended_from > $2::int)"                           \
     " AND NOT " INSURANCE_LIVENESS_LAPSED("$2::int") "),"                                     \
     " pay AS (INSERT INTO payments (id_number, scheme, period, region, amount_fen,"            \
@@ -87,8 +87,9 @@ insurance_payment_run(service_t *svc, const Hrss__Request *req, Hrss__Reply *rep
     int len = region_prefix_len(q->region);
     if (len < 0)
         return insurance_refuse(reply, arena, "invalid_region", "region must have 12 digits");
-    char prefix[REGION_LEN + 2], p[12], at[24], now[24], token[24];
-    snprintf(prefix, sizeof prefix, "%.*s%%", len, q->region);
+    /* the region's codes as a range, which the index on (scheme, region) serves */
+    char lo[REGION_LEN + 1], hi[REGION_LEN + 1], p[12], at[24], now[24], token[24];
+    insurance_region_range(q->region, len, lo, hi);
     snprintf(p, sizeof p, "%d", period);
     /* a payment counts in the month it pays for: its event occurs at noon
      * (CST) of that month's first day */
@@ -96,8 +97,8 @@ insurance_payment_run(service_t *svc, const Hrss__Request *req, Hrss__Reply *rep
     snprintf(at, sizeof at, "%" PRId64, first_day * (int64_t) 86400000000 + (int64_t) 4 * 3600 * 1000000);
     snprintf(now, sizeof now, "%" PRId64, now_us());
     snprintf(token, sizeof token, "%" PRId64, q->by->token_id);
-    const char *values[] = {q->scheme, p, prefix, q->run_id, q->by->region, at, now,
-                            q->region, token};
+    const char *values[] = {q->scheme, p, lo, q->run_id, q->by->region, at, now,
+                            q->region, token, hi};
     if (db_begin(db))
         goto unavailable;
     /* commit order is feed order (outbox.h): the lock, by a statement of its
@@ -106,7 +107,7 @@ insurance_payment_run(service_t *svc, const Hrss__Request *req, Hrss__Reply *rep
                         "SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.outbox'))",
                         0, NULL))
         goto rollback;
-    PGresult *res = db_prepared(db, "payment_run", RUN_SQL, 9, values, NULL, NULL);
+    PGresult *res = db_prepared(db, "payment_run", RUN_SQL, 10, values, NULL, NULL);
     if (!res)
         goto rollback;
     int64_t payments = db_get_int64(res, 0, 0);

@@ -11,6 +11,7 @@ other tests push never changes its figures."""
 import datetime
 import random
 import threading
+import time
 import unittest
 
 import hrss_client as h
@@ -461,6 +462,60 @@ class InsuranceTest(unittest.TestCase):
                    and e["data"]["id_number"] == idn]
         self.assertEqual(len(derived), 1)
         self.assertEqual(derived[0]["data"]["rule"], "employed_while_receiving")
+
+
+class PaymentRunKillTest(unittest.TestCase):
+    """kill -9 of insurance in the middle of a run, then the run again: each
+    recipient paid once, the ledger and the feed with one row per payment."""
+    N = 4000
+
+    @classmethod
+    def setUpClass(cls):
+        h.wait_ready()
+        cls.county = h.make_token("county", COUNTY)
+
+    def test_kill_mid_run_then_again(self):
+        v = village()
+        for start in range(0, self.N, 1000):
+            events = [ev("benefit_started", v,
+                         {"id_number": h.id_number(start + i, area="433122", birth="19500101"),
+                          "scheme": "institution_pension", "monthly_amount_fen": 300000 + i,
+                          "first_period": "2024-05"})
+                      for i in range(1000)]
+            results = h.post_events(self.county, events)
+            self.assertEqual({r["status"] for r in results}, {"accepted"})
+        body = {"scheme": "institution_pension", "period": "2024-06", "region": v}
+        answers = []
+        runner = threading.Thread(target=lambda: answers.append(
+            h.request("POST", "/v1/insurance/payment-runs", self.county, body)))
+        runner.start()
+        time.sleep(random.uniform(0.0, 0.3))
+        h.stack("kill", "insurance")
+        runner.join()
+        h.stack("start", "insurance")
+        h.wait_ready(60)
+        first = answers[0]
+        before = int(h.psql("SELECT count(*) FROM insurance.payments WHERE region = '%s'"
+                            % v)[0][0])
+        if first.status == 200:   # the run committed before the kill
+            self.assertEqual(first.json()["payments"], before)
+        else:
+            self.assertEqual(first.status, 503, first.body)
+            self.assertIn(before, (0, self.N))   # one transaction: all or nothing
+        again = h.request("POST", "/v1/insurance/payment-runs", self.county, body)
+        self.assertEqual(again.status, 200, again.body)
+        self.assertEqual(again.json()["payments"], self.N - before)
+        counts = h.psql(
+            "SELECT (SELECT count(*) FROM insurance.payments WHERE region = '{v}'),"
+            " (SELECT count(DISTINCT id_number) FROM insurance.payments WHERE region = '{v}'),"
+            " (SELECT count(*) FROM insurance.ledger WHERE region = '{v}' AND kind = 'benefit'),"
+            " (SELECT count(*) FROM insurance.outbox WHERE region = '{v}'"
+            "  AND type = 'insurance.benefit_paid'),"
+            " (SELECT -sum(amount_fen) FROM insurance.ledger WHERE region = '{v}'),"
+            " (SELECT sum(amount_fen) FROM insurance.payments WHERE region = '{v}')".format(v=v))
+        n = str(self.N)
+        self.assertEqual(counts[0][:4], [n, n, n, n])
+        self.assertEqual(counts[0][4], counts[0][5])
 
 
 if __name__ == "__main__":
