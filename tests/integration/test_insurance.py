@@ -281,6 +281,23 @@ class InsuranceTest(unittest.TestCase):
         self.assertEqual([(p["period"], p["amount_fen"], p["region"]) for p in payments],
                          [("2024-02", 10000, v), ("2024-01", 10000, v)])
 
+    def test_benefit_paid_events_carry_exact_amounts(self):
+        # the run encodes its events in SQL: every varint length, and past 2^28
+        v = village()
+        amounts = [0, 1, 127, 128, 16383, 16384, 2097151, 2097152, 268435455, 268435456,
+                   10 ** 15]
+        people = {self.recipient(v, scheme="unemployment", amount=a): a for a in amounts}
+        run = self.pay_run(v, "2024-02", scheme="unemployment")
+        self.assertEqual((run["payments"], run["total_fen"]), (len(amounts), sum(amounts)))
+        paid = {e["data"]["id_number"]: e for e in read_feed(self.province)
+                if e["type"] == "insurance.benefit_paid" and e["data"]["id_number"] in people}
+        self.assertEqual({k: e["data"]["amount_fen"] for k, e in paid.items()}, people)
+        for e in paid.values():
+            self.assertEqual((e["data"]["scheme"], e["data"]["period"], e["data"]["run_id"],
+                              e["region"]), ("unemployment", "2024-02", run["run_id"], v))
+            # it counts in the month it pays for
+            self.assertTrue(e["occurred_at"].startswith("2024-02-01"), e["occurred_at"])
+
     def test_run_refusals(self):
         v = village()
         r = h.request("POST", "/v1/insurance/payment-runs", self.county,
