@@ -237,6 +237,43 @@ class InsuranceTest(unittest.TestCase):
         self.assertEqual([(e["data"]["amount_fen"], e["data"]["closed"]) for e in collected],
                          [(3000, False), (2000, True)])
 
+    def test_seed_fund_supervision_year(self):
+        """Seed 000's fund supervision: 疑点数据8449条, 应整改797条 46.91万元,
+        已整改688条 39.8万元, 追缴中109条 7.11万元."""
+        v = village()
+
+        def split(total, n):
+            base, extra = divmod(total, n)
+            return [base + (1 if i < extra else 0) for i in range(n)]
+        done, open_ = split(39800000, 688), split(7110000, 109)
+        records = ["seed-%s-%d" % (h.new_id(), i) for i in range(8449)]
+        received = [ev("suspicious_record_received", v,
+                       {"record_id": r, "id_number": person(),
+                        "rule": random.choice(["death", "imprisonment", "duplicate", "other"]),
+                        "scheme": "resident_pension", "amount_fen": 100000})
+                    for r in records]
+        verified = [ev("suspicious_record_verified", v,
+                       {"record_id": r, "outcome": "rectify", "amount_fen": a})
+                    for r, a in zip(records, done + open_)]
+        verified += [ev("suspicious_record_verified", v, {"record_id": r, "outcome": "no_issue"})
+                     for r in records[797:]]
+        recovered = [ev("overpayment_recovered", v, {"record_id": r, "amount_fen": a})
+                     for r, a in zip(records, done)]
+        for batch_of, token in ((received, self.province), (verified, self.county),
+                                (recovered, self.county)):
+            for i in range(0, len(batch_of), 1000):
+                results = h.post_events(token, batch_of[i:i + 1000])
+                self.assertEqual({r["status"] for r in results}, {"accepted"})
+        row = h.psql("SELECT count(*), count(*) FILTER (WHERE status = 'rectify'),"
+                     " sum(rectify_fen), count(*) FILTER (WHERE recovered_fen = rectify_fen),"
+                     " sum(recovered_fen), sum(rectify_fen - recovered_fen)"
+                     " FILTER (WHERE recovered_fen < rectify_fen)"
+                     " FROM insurance.suspicious_records WHERE region = '%s'" % v)[0]
+        self.assertEqual([int(x) for x in row], [8449, 797, 46910000, 688, 39800000, 7110000])
+        f = self.funds(v)
+        self.assertEqual((f["income"]["recoveries_fen"], f["balance_fen"]), (39800000, 39800000))
+        self.assertEqual(self.ledger_from_sources(v, "resident_pension"), 39800000)
+
     # ---- payment runs -----------------------------------------------------------
 
     def test_run_pays_once_however_repeated_or_overlapping(self):
