@@ -56,6 +56,14 @@ service_version(const service_t *svc)
 static void s_nudge(service_t *svc);
 
 void
+service_outbox_advanced(service_t *svc, uint64_t last_seq)
+{
+    if (last_seq > svc->txn.last_seq)
+        svc->txn.last_seq = last_seq;
+    service_touch(svc);
+}
+
+void
 service_touch(service_t *svc)
 {
     svc->version++;
@@ -341,6 +349,10 @@ s_answer(service_t *svc, const unsigned char *id, size_t id_len, const Hrss__Req
         }
         /* fall through */
     default:
+        if (svc->def->on_command && req->body_case >= 30) {
+            fn = svc->def->on_command;
+            goto custom;
+        }
         svc->unknown++;
         rc = service_fail(&reply, svc->arena, "unknown_request",
                           "this service does not answer that request", false);

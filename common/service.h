@@ -139,6 +139,9 @@ typedef struct {
     const service_timer_t *timers;         /* {NULL} terminated, or NULL */
     void *user;                            /* service_user's, until service_set_user */
     const indicator_producer_t *produces;  /* {NULL} terminated, or NULL */
+    /* A domain's own requests (Request cases 30 and above, each service its
+     * range): whatever the cases above do not cover. */
+    request_fn *on_command;
 } service_def_t;
 
 /* Brings a timer's next run forward to due_us (never later than it is).
@@ -183,6 +186,10 @@ int service_emit(service_t *svc, const Hrss__Event *cause, const char *type, con
  * still true at it. Each change is also announced on the service's PUB. */
 uint64_t service_version(const service_t *svc);
 void service_touch(service_t *svc);
+/* A request that committed outbox rows of its own, in SQL (a payment run:
+ * INSERT ... SELECT, under the outbox lock), says where the outbox ends now:
+ * the service's head moves on, a nudge goes out, its version changes. */
+void service_outbox_advanced(service_t *svc, uint64_t last_seq);
 
 /* Fills a Failure reply. */
 int service_fail(Hrss__Reply *reply, arena_t *arena, const char *code, const char *message,

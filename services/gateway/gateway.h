@@ -228,6 +228,10 @@ void reads_ready(gateway_t *gw, http_req_t *req);
 void reads_ping(gateway_t *gw, http_req_t *req);
 void reads_metrics(gateway_t *gw, http_req_t *req);
 
+/* ---- insurance_routes.c: /v1/insurance/... (route pattern, its {x} segments) ------- */
+void insurance_routes(gateway_t *gw, http_req_t *req, const char *pattern,
+                      const char *captured[2]);
+
 /* ---- main.c: shared state ------------------------------------------------------------- */
 db_t *gateway_db(gateway_t *gw);
 const region_table_t *gateway_regions(gateway_t *gw);

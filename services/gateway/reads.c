@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "event_codec.h"
 #include "gateway.h"
 #include "jsonw.h"
@@ -108,63 +109,103 @@ s_part_visible(http_req_t *req, const char *region)
     return false;
 }
 
-/* The part a service answered, cut down to what the token may see: each
- * piece (labor record, enrollment, benefit, open recoveries, the death) is
- * kept only when the token's region contains the piece's own region. Where
- * a person was mentioned never widens this: a death reported in one county
- * shows the death there, not the labor record of another county. Returns
- * the JSON of what is left (its `known`: whether anything is), or NULL. */
+/* A shallow copy of `msg`, carved from `a`, cut down to what the token may
+ * see: every message field (repeated or not) whose messages carry a
+ * `region` keeps only those the token's region contains, and what is kept
+ * is cut the same way in turn (a labor record's trainings, say). A message
+ * without a region of its own goes with its parent. Generic over the
+ * descriptors, so that a part a service adds to its answer is scoped
+ * without a change here: a part with a region is shown by its region, and
+ * where a person was mentioned never widens it. Sets *shown when any
+ * message field keeps something. NULL when out of memory. */
+static ProtobufCMessage *
+s_scope_copy(http_req_t *req, const ProtobufCMessage *msg, arena_t *a, bool *shown)
+{
+    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    ProtobufCMessage *copy = arena_alloc(a, d->sizeof_message);
+    if (!copy)
+        return NULL;
+    memcpy(copy, msg, d->sizeof_message);
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        const ProtobufCFieldDescriptor *rf =
+            protobuf_c_message_descriptor_get_field_by_name(f->descriptor, "region");
+        bool by_region = rf && rf->type == PROTOBUF_C_TYPE_STRING;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t *n = (size_t *) ((char *) copy + f->quantifier_offset);
+            ProtobufCMessage ***items = (ProtobufCMessage ***) ((char *) copy + f->offset);
+            ProtobufCMessage **kept = arena_alloc(a, (*n + 1) * sizeof *kept);
+            if (!kept)
+                return NULL;
+            size_t k = 0;
+            for (size_t j = 0; j < *n; j++) {
+                ProtobufCMessage *item = (*items)[j];
+                if (by_region && !s_part_visible(req, *(char **) ((char *) item + rf->offset)))
+                    continue;
+                bool inner = false;
+                if (!(kept[k++] = s_scope_copy(req, item, a, &inner)))
+                    return NULL;
+            }
+            *n = k;
+            *items = kept;
+            *shown = *shown || k > 0;
+        } else {
+            ProtobufCMessage **item = (ProtobufCMessage **) ((char *) copy + f->offset);
+            if (!*item)
+                continue;
+            if (by_region && !s_part_visible(req, *(char **) ((char *) *item + rf->offset))) {
+                *item = NULL;
+                continue;
+            }
+            bool inner = false;
+            if (!(*item = s_scope_copy(req, *item, a, &inner)))
+                return NULL;
+            *shown = true;
+        }
+    }
+    return copy;
+}
+
+/* The part a service answered, cut down to what the token may see
+ * (s_scope_copy): the labor record, each enrollment, benefit, payment,
+ * recovery and certification by its own region; open recoveries summed
+ * over the regions in scope; the death by the region it was reported in.
+ * Returns the JSON of what is left (its `known`: whether anything is), or
+ * NULL. */
 static json_t *
 s_person_part_json(http_req_t *req, const Hrss__PersonPart *p, bool *any)
 {
-    Hrss__PersonPart cut = *p;
-    Hrss__Enrollment **enrollments = calloc(p->n_enrollments + 1, sizeof *enrollments);
-    Hrss__Benefit **benefits = calloc(p->n_benefits + 1, sizeof *benefits);
+    arena_t *a = arena_new();
     json_t *out = NULL;
-    if (!enrollments || !benefits)
+    bool shown = false;
+    Hrss__PersonPart *cut = a ? (Hrss__PersonPart *) s_scope_copy(req, &p->base, a, &shown) : NULL;
+    if (!cut)
         goto out;
-    cut.enrollments = enrollments;
-    cut.n_enrollments = 0;
-    for (size_t i = 0; i < p->n_enrollments; i++)
-        if (s_part_visible(req, p->enrollments[i]->region))
-            enrollments[cut.n_enrollments++] = p->enrollments[i];
-    cut.benefits = benefits;
-    cut.n_benefits = 0;
-    for (size_t i = 0; i < p->n_benefits; i++)
-        if (s_part_visible(req, p->benefits[i]->region))
-            benefits[cut.n_benefits++] = p->benefits[i];
-    cut.has_recoveries_open_fen = 0;
-    cut.recoveries_open_fen = 0;
-    bool recoveries = false;
-    for (size_t i = 0; i < p->n_recoveries_open; i++) {
-        if (s_part_visible(req, p->recoveries_open[i]->region)) {
-            cut.recoveries_open_fen += p->recoveries_open[i]->amount_fen;
-            recoveries = true;
-        }
-    }
-    cut.n_recoveries_open = 0;
-    cut.recoveries_open = NULL;
-    cut.labor = p->labor && s_part_visible(req, p->labor->region) ? p->labor : NULL;
+    cut->has_recoveries_open_fen = 0;
+    cut->recoveries_open_fen = 0;
+    for (size_t i = 0; i < cut->n_recoveries_open; i++)
+        cut->recoveries_open_fen += cut->recoveries_open[i]->amount_fen;
     if (p->death_region) {
         if (!s_part_visible(req, p->death_region))
-            cut.died_on = cut.death_region = NULL;
-    } else if (!cut.labor) {
+            cut->died_on = cut->death_region = NULL;
+    } else if (!cut->labor) {
         /* a date of death a service learned from another's feed, without
          * its region: shown with the labor record it belongs to only */
-        cut.died_on = NULL;
+        cut->died_on = NULL;
     }
-    cut.known = cut.labor || cut.n_enrollments || cut.n_benefits || recoveries || cut.died_on;
-    if (cut.known) {
-        cut.has_recoveries_open_fen = p->has_recoveries_open_fen;
+    cut->known = shown || cut->died_on;
+    if (cut->known) {
+        cut->has_recoveries_open_fen = p->has_recoveries_open_fen;
         *any = true;
     }
     unsigned flags = role_sees_full_ids(req->who.role) ? 0 : CODEC_MASK_IDS;
-    out = proto_to_json(&cut.base, flags);
+    out = proto_to_json(&cut->base, flags);
     if (out)
         json_object_del(out, "recoveries_open");   /* summed into recoveries_open_fen */
 out:
-    free(enrollments);
-    free(benefits);
+    arena_destroy(&a);
     return out;
 }
 

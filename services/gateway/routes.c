@@ -8,7 +8,7 @@
 
 #define PATH_PARTS_MAX 6
 
-typedef enum { R_HEALTH, R_READY, R_METRICS, R_OPENAPI, R_EVENTS, R_PERSON, R_INDICATORS, R_BREAKDOWN, R_SERIES, R_TARGETS, R_FEED, R_PING } route_id_t;
+typedef enum { R_HEALTH, R_READY, R_METRICS, R_OPENAPI, R_EVENTS, R_PERSON, R_INDICATORS, R_BREAKDOWN, R_SERIES, R_TARGETS, R_FEED, R_PING, R_INSURANCE } route_id_t;
 
 /* bit per role */
 #define ANYONE 0u
@@ -38,6 +38,18 @@ static const route_t s_routes[] = {
     {R_TARGETS, "PUT", "/v1/targets/{year}/{region}", true, ROLE_BIT(ROLE_ADMIN)},
     {R_FEED, "GET", "/v1/feed", true, ROLE_BIT(ROLE_PROVINCE) | ROLE_BIT(ROLE_ADMIN)},
     {R_PING, "GET", "/v1/ping", true, ROLES_ALL},
+    /* insurance_routes.c */
+    {R_INSURANCE, "POST", "/v1/insurance/payment-runs", true,
+     ROLE_BIT(ROLE_COUNTY) | ROLE_BIT(ROLE_ADMIN)},
+    {R_INSURANCE, "GET", "/v1/insurance/payment-runs/{run_id}", true,
+     ROLE_BIT(ROLE_COUNTY) | ROLE_BIT(ROLE_CHECKER) | ROLE_BIT(ROLE_ADMIN)},
+    {R_INSURANCE, "GET", "/v1/insurance/funds", true, ROLES_ALL},
+    {R_INSURANCE, "POST", "/v1/insurance/corrections", true,
+     ROLE_BIT(ROLE_COUNTY) | ROLE_BIT(ROLE_ADMIN)},
+    {R_INSURANCE, "GET", "/v1/insurance/corrections", true,
+     ROLE_BIT(ROLE_COUNTY) | ROLE_BIT(ROLE_CHECKER) | ROLE_BIT(ROLE_ADMIN)},
+    {R_INSURANCE, "POST", "/v1/insurance/corrections/{id}/approve", true,
+     ROLE_BIT(ROLE_CHECKER) | ROLE_BIT(ROLE_ADMIN)},
 };
 
 /* Splits "/v1/persons/123" into segments in place. */
@@ -191,6 +203,9 @@ routes_dispatch(gateway_t *gw, http_req_t *req)
         break;
     case R_PING:
         reads_ping(gw, req);
+        break;
+    case R_INSURANCE:
+        insurance_routes(gw, req, route->pattern, captured);
         break;
     }
 }
