@@ -46,7 +46,11 @@ struct audit_t {
     bool failed;                  /* the statement in flight failed */
     bool flushing;                /* libpq has unsent bytes */
     int64_t retry_ms;
-    uint64_t lost;
+    /* Refusals that found the queue full (the database away for long under
+     * a flood from many addresses): counted in one row of their own, queued
+     * as soon as there is room, so that none leaves no trace. Only their
+     * number, first time and status survive, not each address. */
+    row_t overflow;
     int64_t slow_logged_ms;
     bool closed;                  /* shutting down: no response waits any more */
 };
@@ -96,6 +100,10 @@ s_pop(audit_t *a)
     s_release(s_row(a, 0));
     a->head = (a->head + 1) % AUDIT_QUEUE_MAX;
     a->n--;
+    if (a->overflow.count && a->n < AUDIT_QUEUE_MAX) {
+        *s_row(a, a->n++) = a->overflow;   /* its waiters went at once */
+        memset(&a->overflow, 0, sizeof a->overflow);
+    }
 }
 
 void
@@ -153,10 +161,20 @@ audit_record(gateway_t *gw, http_req_t *req, const char *action, const char *reg
     if (!row) {
         if (a->n == AUDIT_QUEUE_MAX) {
             /* only when the database has been away for long under a flood
-             * from many addresses: say so, loudly and countably */
-            a->lost++;
-            log_error("audit: queue full, not recorded (%s %s from %s); %llu lost so far",
-                      action, key.route, key.client, (unsigned long long) a->lost);
+             * from many addresses: counted in the overflow row */
+            if (!a->overflow.count) {
+                a->overflow = key;
+                a->overflow.token_id = 0;
+                snprintf(a->overflow.actor, sizeof a->overflow.actor, "-");
+                snprintf(a->overflow.role, sizeof a->overflow.role, "-");
+                snprintf(a->overflow.client, sizeof a->overflow.client, "*");
+                snprintf(a->overflow.region, sizeof a->overflow.region, "%s", "");
+                snprintf(a->overflow.detail, sizeof a->overflow.detail,
+                         "audit queue full: refusals from several addresses counted together");
+                a->overflow.count = 0;
+                log_error("audit: queue full; refusals are counted in one row until it drains");
+            }
+            a->overflow.count++;
             return;
         }
         row = s_row(a, a->n++);
