@@ -72,6 +72,11 @@ typedef struct {
     const char *const *writes;
 } reporting_aggregate_t;
 
+/* The producer's name of the rates: computed when asked (queries.c) from
+ * their numerator and denominator, of every RATE of the catalog whose two
+ * parts an aggregate writes; in common/indicators.def, RATE(..., "rates"). */
+#define REPORTING_RATES "rates"
+
 /* Every aggregate reporting keeps (aggregates.c), NULL terminated. */
 extern const reporting_aggregate_t *const reporting_aggregates[];
 /* What the aggregates write, as the catalog's coherence test reads it
