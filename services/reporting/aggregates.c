@@ -11,11 +11,19 @@
 extern const reporting_aggregate_t reporting_persons;
 extern const reporting_aggregate_t reporting_enrollments;
 extern const reporting_aggregate_t reporting_deaths;
+extern const reporting_aggregate_t reporting_jobs;
+extern const reporting_aggregate_t reporting_recommendations;
+extern const reporting_aggregate_t reporting_services;
+extern const reporting_aggregate_t reporting_graduates;
 
 const reporting_aggregate_t *const reporting_aggregates[] = {
     &reporting_persons,
     &reporting_enrollments,
     &reporting_deaths,
+    &reporting_jobs,
+    &reporting_recommendations,
+    &reporting_services,
+    &reporting_graduates,
     NULL,
 };
 
