@@ -1162,6 +1162,12 @@ s_handle_request(service_t *svc, group_t *group)
         }
         /* fall through */
     default:
+        if (svc->def->on_query && req->body_case != HRSS__REQUEST__BODY_PERSON &&
+            req->body_case != HRSS__REQUEST__BODY_INDICATORS &&
+            req->body_case != HRSS__REQUEST__BODY_TARGETS) {
+            fn = svc->def->on_query;
+            goto custom;
+        }
         svc->unknown++;
         rc = service_fail(&reply, svc->arena, "unknown_request",
                           "this service does not answer that request", false);

@@ -113,6 +113,9 @@ typedef struct {
     request_fn *on_person;
     request_fn *on_indicators;
     request_fn *on_targets;
+    /* any other request case: the service's own queries (arrears' deadlines
+     * and blacklist); it answers or returns -1 after service_fail() */
+    request_fn *on_query;
 } service_def_t;
 
 /* Runs the daemon until SIGTERM/SIGINT: configuration, database, migrations,
