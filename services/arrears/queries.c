@@ -97,11 +97,12 @@ s_deadlines(service_t *svc, const Hrss__DeadlinesQuery *q, Hrss__Reply *reply, a
         return service_fail(reply, arena, "invalid_within", "within must be 0 or more", false);
     snprintf(within, sizeof within, "%d", q->within);
     const char *values[] = {lo, hi, q->as_of, q->has_within ? within : NULL};
-    /* Open items only; arbitrations count 45 days while open (an extension is
-     * known only at the close). One index range scan per kind. */
+    /* Open items only; arbitrations count ARBITRATION_DAYS while open (an
+     * extension is known only at the close), injuries INJURY_DAYS. One index
+     * range scan per kind; at most 100 000 items in one answer. */
     PGresult *res = arrears_query(
         svc, "deadlines",
-        "SELECT kind, id, region, since, due_on, due_on - $3::date AS left FROM ("
+        "SELECT kind, id, region, since, due_on, due_on - $3::date, employer_name FROM ("
         " SELECT 'clue' AS kind, clue_id AS id, region, received_on AS since, due_on,"
         "  employer_name FROM clues"
         "  WHERE closed_on IS NULL AND region BETWEEN $1 AND $2"
@@ -137,6 +138,7 @@ s_deadlines(service_t *svc, const Hrss__DeadlinesQuery *q, Hrss__Reply *reply, a
         d->since = s_dup(arena, res, r, 3);
         d->due_on = s_dup(arena, res, r, 4);
         d->days_left = (int32_t) db_get_int64(res, r, 5);
+        d->employer_name = s_dup(arena, res, r, 6);
         items[i] = d;
     }
     PQclear(res);

@@ -124,8 +124,10 @@ s_person_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *repl
                 s_person_region(req, w, p->labor->region);
             for (size_t i = 0; i < p->n_enrollments; i++)
                 s_person_region(req, w, p->enrollments[i]->region);
+            for (size_t i = 0; i < p->n_injury_applications; i++)
+                s_person_region(req, w, p->injury_applications[i]->region);
             /* a person known only by a death report has no region to scope by */
-            if (!p->labor && !p->n_enrollments)
+            if (!p->labor && !p->n_enrollments && !p->n_injury_applications)
                 w->in_scope = w->in_scope || req->who.role != ROLE_TOWNSHIP;
         }
     }
@@ -816,4 +818,10 @@ reads_metrics(gateway_t *gw, http_req_t *req)
     s_ping_all(gw, req, s_metrics_reply);
     w->sending = false;
     s_metrics_finish(gw, req);
+}
+
+int
+reads_region_param(gateway_t *gw, http_req_t *req, const char *value, char out[REGION_LEN + 1])
+{
+    return s_region_param(gw, req, value, out);
 }
