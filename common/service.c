@@ -134,6 +134,14 @@ service_version(const service_t *svc)
 static void s_nudge(service_t *svc);
 
 void
+service_outbox_advanced(service_t *svc, uint64_t last_seq)
+{
+    if (last_seq > svc->last_seq)
+        svc->last_seq = last_seq;
+    service_touch(svc);
+}
+
+void
 service_touch(service_t *svc)
 {
     svc->version++;
@@ -1162,10 +1170,8 @@ s_handle_request(service_t *svc, group_t *group)
         }
         /* fall through */
     default:
-        if (svc->def->on_query && req->body_case != HRSS__REQUEST__BODY_PERSON &&
-            req->body_case != HRSS__REQUEST__BODY_INDICATORS &&
-            req->body_case != HRSS__REQUEST__BODY_TARGETS) {
-            fn = svc->def->on_query;
+        if (svc->def->on_command && req->body_case >= 30) {
+            fn = svc->def->on_command;
             goto custom;
         }
         svc->unknown++;

@@ -113,9 +113,9 @@ typedef struct {
     request_fn *on_person;
     request_fn *on_indicators;
     request_fn *on_targets;
-    /* any other request case: the service's own queries (arrears' deadlines
-     * and blacklist); it answers or returns -1 after service_fail() */
-    request_fn *on_query;
+    /* A domain's own requests (Request cases 30 and above, each service its
+     * range): whatever the cases above do not cover. */
+    request_fn *on_command;
 } service_def_t;
 
 /* Runs the daemon until SIGTERM/SIGINT: configuration, database, migrations,
@@ -136,6 +136,10 @@ int service_emit(service_t *svc, const Hrss__Event *cause, const char *type, con
  * still true at it. Each change is also announced on the service's PUB. */
 uint64_t service_version(const service_t *svc);
 void service_touch(service_t *svc);
+/* A request that committed outbox rows of its own, in SQL (a payment run:
+ * INSERT ... SELECT, under the outbox lock), says where the outbox ends now:
+ * the service's head moves on, a nudge goes out, its version changes. */
+void service_outbox_advanced(service_t *svc, uint64_t last_seq);
 
 /* Fills a Failure reply. */
 int service_fail(Hrss__Reply *reply, arena_t *arena, const char *code, const char *message,

@@ -48,7 +48,7 @@ int64_t arrears_listing_expiry(int64_t listed_at_us);
 /* queries.c */
 int arrears_on_person(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
                       arena_t *arena);
-int arrears_on_query(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
+int arrears_on_command(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
                      arena_t *arena);
 
 /* util.c: shared by the aggregates */

@@ -139,6 +139,7 @@ arrears_blacklist_expire(service_t *svc, int64_t now_us)
     PGresult *res = NULL;
     int64_t next = -1;
     size_t n = 0;
+    uint64_t last = 0;
     bool committed = false;
     char now[24];
     snprintf(now, sizeof now, "%" PRId64, now_us);
@@ -167,7 +168,6 @@ arrears_blacklist_expire(service_t *svc, int64_t now_us)
             rows[j] = rows[j - 1];
             rows[j - 1] = t;
         }
-    uint64_t last;
     if (outbox_append_all(db, rows, n, &last) || db_commit(db))
         goto rollback;
     committed = true;
@@ -185,6 +185,6 @@ out:
     PQclear(res);
     arena_destroy(&arena);
     if (committed && n)
-        service_touch(svc);   /* announce the derived rows */
+        service_outbox_advanced(svc, last);   /* the feed's head moves on: nudge */
     return next;
 }

@@ -22,7 +22,7 @@ static const service_def_t s_arrears = {
     .name = "arrears",
     .events = s_handlers,
     .on_person = arrears_on_person,
-    .on_query = arrears_on_query,
+    .on_command = arrears_on_command,
 };
 
 int

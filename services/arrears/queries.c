@@ -202,7 +202,8 @@ s_blacklist(service_t *svc, const Hrss__BlacklistQuery *q, Hrss__Reply *reply, a
 }
 
 int
-arrears_on_query(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply, arena_t *arena)
+arrears_on_command(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
+                   arena_t *arena)
 {
     switch (req->body_case) {
     case HRSS__REQUEST__BODY_DEADLINES:
