@@ -8,8 +8,8 @@
 
 #include "arrears.h"
 
-/* 0 when `id` names a record in `table` (a string literal), 1 with the
- * verdict otherwise, -1 on a database error. */
+/* 0 when the statement `sql` finds the record `id`, 1 with the verdict
+ * (`code`, `field`) otherwise, -1 on a database error. */
 static int
 s_known(service_t *svc, const char *name, const char *sql, const char *id, verdict_t *v,
         const char *code, const char *field, const char *what)

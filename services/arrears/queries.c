@@ -34,13 +34,15 @@ s_region_range(const char *region, char lo[REGION_LEN + 1], char hi[REGION_LEN +
 int
 arrears_on_person(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply, arena_t *arena)
 {
-    const char *values[] = {req->person->id_number};
+    char limit[8];
+    snprintf(limit, sizeof limit, "%d", INJURY_DAYS);
+    const char *values[] = {req->person->id_number, limit};
     PGresult *res = arrears_query(
         svc, "person_injuries",
         "SELECT application_id, region, employer_name, applied_on,"
-        " applied_on + 60, coalesce(decision, 'pending'), decided_on, within_limit"
+        " applied_on + $2::int, coalesce(decision, 'pending'), decided_on, within_limit"
         " FROM injuries WHERE id_number = $1 ORDER BY applied_on, application_id",
-        1, values);
+        2, values);
     if (!res)
         return service_fail(reply, arena, "unavailable", db_error(service_db(svc)), true);
     Hrss__PersonPart *part = arena_alloc(arena, sizeof *part);
@@ -87,7 +89,8 @@ arrears_on_person(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply, 
 static int
 s_deadlines(service_t *svc, const Hrss__DeadlinesQuery *q, Hrss__Reply *reply, arena_t *arena)
 {
-    char lo[REGION_LEN + 1], hi[REGION_LEN + 1], within[16];
+    char lo[REGION_LEN + 1], hi[REGION_LEN + 1], within[16], arbitration_days[8],
+        injury_days[8];
     int64_t as_of;
     if (s_region_range(q->region, lo, hi))
         return service_fail(reply, arena, "invalid_region", "region must be 12 digits", false);
@@ -96,25 +99,32 @@ s_deadlines(service_t *svc, const Hrss__DeadlinesQuery *q, Hrss__Reply *reply, a
     if (q->has_within && q->within < 0)
         return service_fail(reply, arena, "invalid_within", "within must be 0 or more", false);
     snprintf(within, sizeof within, "%d", q->within);
-    const char *values[] = {lo, hi, q->as_of, q->has_within ? within : NULL};
+    snprintf(arbitration_days, sizeof arbitration_days, "%d", ARBITRATION_DAYS);
+    snprintf(injury_days, sizeof injury_days, "%d", INJURY_DAYS);
+    const char *values[] = {lo, hi, q->as_of, q->has_within ? within : NULL, arbitration_days,
+                            injury_days};
     /* Open items only; arbitrations count ARBITRATION_DAYS while open (an
-     * extension is known only at the close), injuries INJURY_DAYS. One index
-     * range scan per kind; at most 100 000 items in one answer. */
+     * extension is known only at the close), injuries INJURY_DAYS. Each kind
+     * is bounded on its own indexed columns (region, then the date it is due
+     * by), `within` included: no due date is computed before it is kept. At
+     * most 100 000 items in one answer. */
     PGresult *res = arrears_query(
         svc, "deadlines",
-        "SELECT kind, id, region, since, due_on, due_on - $3::date, employer_name FROM ("
+        "WITH p AS (SELECT $3::date + coalesce($4::int, 1000000) AS last)"
+        " SELECT kind, id, region, since, due_on, due_on - $3::date, employer_name FROM ("
         " SELECT 'clue' AS kind, clue_id AS id, region, received_on AS since, due_on,"
-        "  employer_name FROM clues"
-        "  WHERE closed_on IS NULL AND region BETWEEN $1 AND $2"
+        "  employer_name FROM clues, p"
+        "  WHERE closed_on IS NULL AND region BETWEEN $1 AND $2 AND due_on <= p.last"
         " UNION ALL"
-        " SELECT 'arbitration', arbitration_id, region, filed_on, filed_on + 45, NULL"
-        "  FROM arbitrations WHERE closed_on IS NULL AND region BETWEEN $1 AND $2"
+        " SELECT 'arbitration', arbitration_id, region, filed_on, filed_on + $5::int, NULL"
+        "  FROM arbitrations, p WHERE closed_on IS NULL AND region BETWEEN $1 AND $2"
+        "  AND filed_on <= p.last - $5::int"
         " UNION ALL"
-        " SELECT 'injury', application_id, region, applied_on, applied_on + 60, employer_name"
-        "  FROM injuries WHERE decided_on IS NULL AND region BETWEEN $1 AND $2) items"
-        " WHERE $4::int IS NULL OR due_on - $3::date <= $4::int"
+        " SELECT 'injury', application_id, region, applied_on, applied_on + $6::int,"
+        "  employer_name FROM injuries, p WHERE decided_on IS NULL"
+        "  AND region BETWEEN $1 AND $2 AND applied_on <= p.last - $6::int) items"
         " ORDER BY due_on, kind, id LIMIT 100000",
-        4, values);
+        6, values);
     if (!res)
         return service_fail(reply, arena, "unavailable", db_error(service_db(svc)), true);
     Hrss__DeadlinesReply *out = arena_alloc(arena, sizeof *out);
