@@ -36,10 +36,11 @@ event_apply_fn arrears_injury_decided;
 /* blacklist.c */
 event_apply_fn arrears_employer_blacklisted;
 event_apply_fn arrears_employer_delisted;
-/* Delists every listing whose 3 years have run out by `now_us`, each with a
- * derived arrears.employer_delisted (reason "expired") in the feed. Returns
- * when the next listing expires (µs since the epoch), INT64_MAX when none
- * is listed, -1 on a database error: the signature of a service timer. */
+/* The timer of expiries: delists every listing whose 3 years have run out
+ * by `now_us`, each with a derived arrears.employer_delisted (reason
+ * "expired") in the feed. Returns when the next listing expires (µs since
+ * the epoch), INT64_MAX when none is listed, -1 on a database error. */
+#define ARREARS_EXPIRY_TIMER "blacklist_expiry"
 int64_t arrears_blacklist_expire(service_t *svc, int64_t now_us);
 /* The instant 3 calendar years (CST) after `listed_at_us`; 29 February
  * becomes 28 February in a common year. */

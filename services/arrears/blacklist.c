@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "arrears.h"
-#include "outbox.h"
 #include "timeutil.h"
 
 #define US_PER_DAY (86400LL * 1000000)
@@ -55,7 +54,7 @@ arrears_employer_blacklisted(service_t *svc, const Hrss__Event *ev, const Protob
         return rc;
     const char *values[] = {d->credit_code, ev->region, ev->scope, ev->id, d->name,
                             d->reason,      at,         until};
-    return db_prepared_run(
+    if (db_prepared_run(
                service_db(svc), "blacklist_list",
                "INSERT INTO blacklist (credit_code, region, scope, event_id, name, reason,"
                " listed_at_us, expires_at_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -64,9 +63,12 @@ arrears_employer_blacklisted(service_t *svc, const Hrss__Event *ev, const Protob
                " reason = EXCLUDED.reason, listed_at_us = EXCLUDED.listed_at_us,"
                " expires_at_us = EXCLUDED.expires_at_us, delisted_at_us = NULL,"
                " delist_reason = NULL",
-               8, values)
-               ? -1
-               : 0;
+               8, values))
+        return -1;
+    /* the expiry timer wakes when this listing ends, if no other ends sooner
+     * (armed early, should this event be rolled back, it finds nothing) */
+    service_timer_arm(svc, ARREARS_EXPIRY_TIMER, expires);
+    return 0;
 }
 
 int
@@ -74,11 +76,17 @@ arrears_employer_delisted(service_t *svc, const Hrss__Event *ev, const ProtobufC
                           verdict_t *v)
 {
     const Hrss__EmployerDelisted *d = (const Hrss__EmployerDelisted *) msg;
-    const char *key[] = {d->credit_code};
+    char at[24];
+    snprintf(at, sizeof at, "%" PRId64, ev->occurred_at_us);
+    const char *key[] = {d->credit_code, at};
+    /* a listing that expired while the delisting that ended it earlier was
+     * still on its way (a county replaying its year) takes the earlier end */
     PGresult *res = arrears_query(svc, "blacklist_state",
                                   "SELECT region, listed_at_us FROM blacklist"
-                                  " WHERE credit_code = $1 AND delisted_at_us IS NULL",
-                                  1, key);
+                                  " WHERE credit_code = $1 AND (delisted_at_us IS NULL"
+                                  " OR (delist_reason = 'expired'"
+                                  " AND $2::bigint < delisted_at_us))",
+                                  2, key);
     if (!res)
         return -1;
     int rc = 0;
@@ -92,8 +100,6 @@ arrears_employer_delisted(service_t *svc, const Hrss__Event *ev, const ProtobufC
     PQclear(res);
     if (rc)
         return rc;
-    char at[24];
-    snprintf(at, sizeof at, "%" PRId64, ev->occurred_at_us);
     const char *values[] = {d->credit_code, at, d->reason};
     return db_prepared_run(service_db(svc), "blacklist_delist",
                            "UPDATE blacklist SET delisted_at_us = $2, delist_reason = $3"
@@ -105,86 +111,51 @@ arrears_employer_delisted(service_t *svc, const Hrss__Event *ev, const ProtobufC
 
 /* ---- expiry ------------------------------------------------------------------- */
 
-/* The delisting derived for an expired listing: named after the listing
- * event, in the listing's id space, at the instant the listing ended. */
-static Hrss__Event *
-s_expiry_event(arena_t *a, const PGresult *res, int row)
-{
-    Hrss__Event *ev = arena_alloc(a, sizeof *ev);
-    if (!ev)
-        return NULL;
-    hrss__event__init(ev);
-    Hrss__EmployerDelisted data = HRSS__EMPLOYER_DELISTED__INIT;
-    data.credit_code = PQgetvalue(res, row, 0);
-    data.reason = "expired";
-    ev->id = arena_printf(a, "%s/arrears.employer_delisted", PQgetvalue(res, row, 3));
-    ev->cause = arena_strdup(a, PQgetvalue(res, row, 3));
-    ev->type = "arrears.employer_delisted";
-    ev->region = arena_strdup(a, PQgetvalue(res, row, 1));
-    ev->scope = arena_strdup(a, PQgetvalue(res, row, 2));
-    ev->occurred_at_us = db_get_int64(res, row, 4);
-    ev->data.len = protobuf_c_message_get_packed_size(&data.base);
-    ev->data.data = arena_alloc(a, ev->data.len ? ev->data.len : 1);
-    if (!ev->id || !ev->cause || !ev->region || !ev->scope || !ev->data.data)
-        return NULL;
-    protobuf_c_message_pack(&data.base, ev->data.data);
-    return ev;
-}
-
 int64_t
 arrears_blacklist_expire(service_t *svc, int64_t now_us)
 {
-    db_t *db = service_db(svc);
-    arena_t *arena = arena_new();
-    PGresult *res = NULL;
-    int64_t next = -1;
-    size_t n = 0;
-    uint64_t last = 0;
-    bool committed = false;
     char now[24];
     snprintf(now, sizeof now, "%" PRId64, now_us);
     const char *values[] = {now};
-    if (!arena || db_begin(db))
-        goto out;
-    res = arrears_query(svc, "blacklist_expire",
-                        "UPDATE blacklist SET delisted_at_us = expires_at_us,"
-                        " delist_reason = 'expired'"
-                        " WHERE delisted_at_us IS NULL AND expires_at_us <= $1"
-                        " RETURNING credit_code, region, scope, event_id, expires_at_us",
-                        1, values);
-    if (!res)
-        goto rollback;
-    n = (size_t) PQntuples(res);
-    Hrss__Event **rows = arena_alloc(arena, (n ? n : 1) * sizeof *rows);
-    if (!rows)
-        goto rollback;
-    for (size_t i = 0; i < n; i++)
-        if (!(rows[i] = s_expiry_event(arena, res, (int) i)))
-            goto rollback;
+    if (db_begin(service_db(svc)))
+        return -1;
     /* in expiry order: the feed tells the listings' ends as they happened */
-    for (size_t i = 1; i < n; i++)
-        for (size_t j = i; j > 0 && rows[j]->occurred_at_us < rows[j - 1]->occurred_at_us; j--) {
-            Hrss__Event *t = rows[j];
-            rows[j] = rows[j - 1];
-            rows[j - 1] = t;
-        }
-    if (outbox_append_all(db, rows, n, &last) || db_commit(db))
-        goto rollback;
-    committed = true;
+    PGresult *res = arrears_query(svc, "blacklist_expire",
+                                  "WITH ended AS (UPDATE blacklist SET"
+                                  " delisted_at_us = expires_at_us, delist_reason = 'expired'"
+                                  " WHERE delisted_at_us IS NULL AND expires_at_us <= $1"
+                                  " RETURNING credit_code, region, scope, event_id, expires_at_us)"
+                                  " SELECT * FROM ended ORDER BY expires_at_us, credit_code",
+                                  1, values);
+    if (!res)
+        goto fail;
+    for (int i = 0; i < PQntuples(res); i++) {
+        /* the delisting is named after the listing, in the listing's id
+         * space, at the instant the listing ended */
+        Hrss__Event cause = HRSS__EVENT__INIT;
+        cause.id = PQgetvalue(res, i, 3);
+        cause.scope = PQgetvalue(res, i, 2);
+        Hrss__EmployerDelisted data = HRSS__EMPLOYER_DELISTED__INIT;
+        data.credit_code = PQgetvalue(res, i, 0);
+        data.reason = "expired";
+        if (service_emit(svc, &cause, "arrears.employer_delisted", PQgetvalue(res, i, 1),
+                         db_get_int64(res, i, 4), &data.base))
+            goto fail;
+    }
     PQclear(res);
+    res = NULL;
+    if (service_commit(svc))
+        return -1;
     res = arrears_query(svc, "blacklist_next_expiry",
                         "SELECT min(expires_at_us) FROM blacklist WHERE delisted_at_us IS NULL",
                         0, NULL);
     if (!res)
-        goto out;
-    next = PQgetisnull(res, 0, 0) ? INT64_MAX : db_get_int64(res, 0, 0);
-    goto out;
-rollback:
-    db_rollback(db);
-out:
+        return -1;
+    int64_t next = PQgetisnull(res, 0, 0) ? INT64_MAX : db_get_int64(res, 0, 0);
     PQclear(res);
-    arena_destroy(&arena);
-    if (committed && n)
-        service_outbox_advanced(svc, last);   /* the feed's head moves on: nudge */
     return next;
+fail:
+    PQclear(res);
+    service_rollback(svc);
+    return -1;
 }

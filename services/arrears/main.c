@@ -18,11 +18,16 @@ static const event_handler_t s_handlers[] = {
     {.type = "arrears.injury_decided", .apply = arrears_injury_decided},
     {.type = NULL}};
 
+static const service_timer_t s_timers[] = {
+    {ARREARS_EXPIRY_TIMER, arrears_blacklist_expire},
+    {NULL, NULL}};
+
 static const service_def_t s_arrears = {
     .name = "arrears",
     .events = s_handlers,
     .on_person = arrears_on_person,
     .on_command = arrears_on_command,
+    .timers = s_timers,
 };
 
 int

@@ -4,7 +4,9 @@ field (and nothing left behind), idempotency, the legal time limits in CST
 dates, the deadlines read (days left, order, `within`, scope), the blacklist
 read and the arrears part of the person view."""
 
+import datetime
 import random
+import time
 import unittest
 import uuid
 
@@ -436,6 +438,42 @@ class ArrearsTest(unittest.TestCase):
                                         "2021-01-01T09:00:00+08:00",
                                         {"credit_code": code, "name": "旧公司", "reason": "欠薪"})])
         self.assertNotIn(code, self.blacklist(self.county))
+
+    def test_a_listing_expires_by_itself(self):
+        """A listing whose 3 years end a few seconds from now: the expiry
+        timer delists it at that instant, into the feed (reason expired)."""
+        cst = datetime.timezone(datetime.timedelta(hours=8))
+        ends = datetime.datetime.now(cst).replace(microsecond=0) + datetime.timedelta(seconds=4)
+        listed = ends.replace(year=ends.year - 3)
+        code = h.credit_code(random.randrange(10 ** 8))
+        listing = h.event("arrears.employer_blacklisted", village(), listed.isoformat(),
+                          {"credit_code": code, "name": "到期公司", "reason": "欠薪"})
+        self.accept(self.mine, [listing])
+        self.assertIn(code, self.blacklist(self.county))
+
+        def delisted():
+            return h.psql("SELECT delist_reason, delisted_at_us = expires_at_us"
+                          " FROM arrears.blacklist WHERE credit_code = '%s'"
+                          " AND delisted_at_us IS NOT NULL" % code)
+        self.assertEqual(delisted(), [])
+        self.assertEqual(h.wait_until(delisted, timeout=15, what="the expiry"), [["expired", "t"]])
+        self.assertGreaterEqual(time.time(), ends.timestamp())
+        self.assertNotIn(code, self.blacklist(self.county))
+        # the delisting is in the feed, derived from the listing
+        found = []
+        cursor = ""
+        while True:
+            r = h.request("GET", "/v1/feed?after=%s&limit=10000" % cursor, self.admin)
+            page = r.json()
+            found += [e for e in page["events"]
+                      if e["id"] == listing["id"] + "/arrears.employer_delisted"]
+            cursor = page["next"]
+            if not page["more"]:
+                break
+        self.assertEqual(len(found), 1, found)
+        self.assertEqual(found[0]["type"], "arrears.employer_delisted")
+        self.assertEqual(found[0]["data"], {"credit_code": code, "reason": "expired"})
+        self.assertEqual(found[0]["cause"], listing["id"])
 
     # ---- person view ------------------------------------------------------------------
 
