@@ -227,6 +227,14 @@ void reads_ready(gateway_t *gw, http_req_t *req);
 /* GET /v1/ping?service=NAME: one Ping to the service, timed (the cost of a hop). */
 void reads_ping(gateway_t *gw, http_req_t *req);
 void reads_metrics(gateway_t *gw, http_req_t *req);
+/* The `region` parameter of a read: short forms accepted, the token's region
+ * by default; -1 after responding 400 (unknown) or 403 (out of scope). */
+int reads_region_param(gateway_t *gw, http_req_t *req, const char *value,
+                       char out[REGION_LEN + 1]);
+
+/* ---- arrears_routes.c: GET /v1/arrears/deadlines, /v1/arrears/blacklist ------------- */
+void arrears_deadlines(gateway_t *gw, http_req_t *req);
+void arrears_blacklist(gateway_t *gw, http_req_t *req);
 
 /* ---- insurance_routes.c: /v1/insurance/... (route pattern, its {x} segments) ------- */
 void insurance_routes(gateway_t *gw, http_req_t *req, const char *pattern,
