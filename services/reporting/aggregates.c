@@ -11,11 +11,17 @@
 extern const reporting_aggregate_t reporting_persons;
 extern const reporting_aggregate_t reporting_enrollments;
 extern const reporting_aggregate_t reporting_deaths;
+extern const reporting_aggregate_t reporting_funds;
+extern const reporting_aggregate_t reporting_recipients;
+extern const reporting_aggregate_t reporting_supervision;
 
 const reporting_aggregate_t *const reporting_aggregates[] = {
     &reporting_persons,
     &reporting_enrollments,
     &reporting_deaths,
+    &reporting_funds,
+    &reporting_recipients,
+    &reporting_supervision,
     NULL,
 };
 
