@@ -40,7 +40,7 @@ s_scheme_ok(const Hrss__Event *ev, const char *scheme)
 
 int
 ins_join_amount(page_t *page, const reporting_kind_t *kind, const Hrss__Event *ev,
-              const char *key, const char *scheme, const char *period, int64_t amount)
+                const char *key, const char *scheme, const char *period, int64_t amount)
 {
     if (!page_region_ok(ev) || (scheme && !s_scheme_ok(ev, scheme)))
         return 0;
@@ -80,7 +80,9 @@ s_contribution_join(page_t *page, const reporting_kind_t *kind, const Hrss__Even
                     const ProtobufCMessage *msg)
 {
     const Hrss__ContributionPaid *d = (const Hrss__ContributionPaid *) msg;
-    return ins_join_amount(page, kind, ev, d->payment_id, d->scheme, d->period, d->amount_fen) < 0 ? -1 : 0;
+    int rc = ins_join_amount(page, kind, ev, d->payment_id,
+                             d->scheme, d->period, d->amount_fen);
+    return rc < 0 ? -1 : 0;
 }
 
 static void
@@ -98,7 +100,9 @@ s_benefit_join(page_t *page, const reporting_kind_t *kind, const Hrss__Event *ev
                const ProtobufCMessage *msg)
 {
     const Hrss__BenefitPaid *d = (const Hrss__BenefitPaid *) msg;
-    return ins_join_amount(page, kind, ev, d->id_number, d->scheme, d->period, d->amount_fen) < 0 ? -1 : 0;
+    int rc = ins_join_amount(page, kind, ev, d->id_number,
+                             d->scheme, d->period, d->amount_fen);
+    return rc < 0 ? -1 : 0;
 }
 
 static void
@@ -116,7 +120,9 @@ s_refund_join(page_t *page, const reporting_kind_t *kind, const Hrss__Event *ev,
               const ProtobufCMessage *msg)
 {
     const Hrss__StabilizationRefundPaid *d = (const Hrss__StabilizationRefundPaid *) msg;
-    return ins_join_amount(page, kind, ev, d->refund_id, "unemployment", NULL, d->amount_fen) < 0 ? -1 : 0;
+    int rc = ins_join_amount(page, kind, ev, d->refund_id,
+                             "unemployment", NULL, d->amount_fen);
+    return rc < 0 ? -1 : 0;
 }
 
 static void
@@ -134,8 +140,9 @@ s_deferral_join(page_t *page, const reporting_kind_t *kind, const Hrss__Event *e
                 const ProtobufCMessage *msg)
 {
     const Hrss__DeferralGranted *d = (const Hrss__DeferralGranted *) msg;
-    return ins_join_amount(page, kind, ev, d->employer_credit_code, d->scheme, NULL,
-                         d->amount_fen) < 0 ? -1 : 0;
+    int rc = ins_join_amount(page, kind, ev, d->employer_credit_code,
+                             d->scheme, NULL, d->amount_fen);
+    return rc < 0 ? -1 : 0;
 }
 
 static void

@@ -86,7 +86,9 @@ s_opened_join(page_t *page, const reporting_kind_t *kind, const Hrss__Event *ev,
               const ProtobufCMessage *msg)
 {
     const Hrss__RecoveryOpened *d = (const Hrss__RecoveryOpened *) msg;
-    return ins_join_amount(page, kind, ev, d->record_id, d->scheme, NULL, d->amount_fen) < 0 ? -1 : 0;
+    int rc = ins_join_amount(page, kind, ev, d->record_id,
+                             d->scheme, NULL, d->amount_fen);
+    return rc < 0 ? -1 : 0;
 }
 
 static void
