@@ -11,6 +11,10 @@
 extern const reporting_aggregate_t reporting_persons;
 extern const reporting_aggregate_t reporting_enrollments;
 extern const reporting_aggregate_t reporting_deaths;
+extern const reporting_aggregate_t reporting_jobs;
+extern const reporting_aggregate_t reporting_recommendations;
+extern const reporting_aggregate_t reporting_services;
+extern const reporting_aggregate_t reporting_graduates;
 extern const reporting_aggregate_t reporting_funds;
 extern const reporting_aggregate_t reporting_recipients;
 extern const reporting_aggregate_t reporting_supervision;
@@ -19,6 +23,10 @@ const reporting_aggregate_t *const reporting_aggregates[] = {
     &reporting_persons,
     &reporting_enrollments,
     &reporting_deaths,
+    &reporting_jobs,
+    &reporting_recommendations,
+    &reporting_services,
+    &reporting_graduates,
     &reporting_funds,
     &reporting_recipients,
     &reporting_supervision,
