@@ -28,7 +28,9 @@
 
 #define BODY_MAX (4 * 1024 * 1024)        /* CONTRACT.md: body at most 4 MiB */
 #define QUERY_ARGS_MAX 16
+#define HTTP_HEADERS_MAX 8
 
+typedef struct dashboard_t dashboard_t;
 typedef struct pending_t pending_t;
 typedef struct metrics_t metrics_t;
 typedef struct ratelimit_t ratelimit_t;
@@ -54,6 +56,7 @@ typedef struct gateway_t {
     token_cache_t *tokens;
     jsonr_t *bodies;                       /* reads each request body (gateway_parse_body) */
     arena_t *scratch;                      /* a route's short-lived decoding, reset by it */
+    dashboard_t *dashboard;                /* the dashboard's assets (dashboard.c) */
 } gateway_t;
 
 typedef struct {
@@ -92,6 +95,10 @@ struct http_req_t {
     int status;
     char *response;
     size_t response_len;
+    /* a route's own response headers: name and value, both outliving the
+     * request; a Cache-Control among them replaces the default no-store */
+    const char *headers[HTTP_HEADERS_MAX][2];
+    int nheaders;
     const char *content_type;
     int retry_after;            /* seconds, for 429/503; 0: none */
     bool queued;                /* routed */
@@ -198,6 +205,15 @@ void reads_ready(gateway_t *gw, http_req_t *req);
 /* GET /v1/ping?service=NAME: one Ping to the service, timed (the cost of a hop). */
 void reads_ping(gateway_t *gw, http_req_t *req);
 void reads_metrics(gateway_t *gw, http_req_t *req);
+
+/* ---- dashboard.c: GET /dashboard/ and its assets ---------------------------------- */
+/* The page, its script and styles (embedded) and ECharts (read from
+ * HRSS_ECHARTS_JS); NULL when memory is short. A missing ECharts is logged
+ * and the page goes without charts (its tables stay). */
+dashboard_t *dashboard_new(void);
+void dashboard_destroy(dashboard_t **self_p);
+/* `asset` NULL: the page. */
+void dashboard_serve(gateway_t *gw, http_req_t *req, const char *asset);
 
 /* ---- main.c: shared state ------------------------------------------------------------- */
 db_t *gateway_db(gateway_t *gw);
