@@ -29,7 +29,8 @@ readonly SERVICES=(employment insurance arrears reporting gateway)   # start ord
 readonly PACKAGES=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-dev
     protobuf-c-compiler libpq-dev libjansson-dev libmicrohttpd-dev libsodium-dev
     libcmocka-dev postgresql-15 postgresql-client-15 python3 curl procps iproute2 wrk
-    clang libclang-rt-14-dev valgrind)   # fuzz targets (libFuzzer), memcheck
+    clang libclang-rt-14-dev valgrind   # fuzz targets (libFuzzer), memcheck
+    nodejs chromium fonts-wqy-microhei)   # the dashboard's ECharts (npm) and its browser test
 readonly DB_NAME=hrss
 readonly PG_SUPERUSER=postgres
 readonly READY_TIMEOUT=60
@@ -127,6 +128,8 @@ ensure_packages() {
     for p in "${PACKAGES[@]}"; do
         [[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) == installed ]] || missing+=("$p")
     done
+    # npm is part of some nodejs packages and Debian's own package beside others
+    command -v npm >/dev/null || missing+=(npm)
     ((${#missing[@]})) || return 0
     if ((!AS_ROOT)); then
         die "missing Debian packages: ${missing[*]}
@@ -153,6 +156,18 @@ build() {
     for b in "${SERVICES[@]/#/hrss-}" hrssctl; do
         [[ -x $dir/$b ]] || die "$dir/$b is missing after the build"
     done
+}
+
+# npm_install DIR: the npm packages of DIR (relative to the checkout) into
+# DIR/node_modules exactly as its package-lock.json says (npm ci), unless
+# that lock is the one installed already (so a second run needs no network).
+npm_install() {
+    local dir=$REPO/$1
+    cmp -s -- "$dir/package-lock.json" "$dir/node_modules/.hrss-installed-lock" && return 0
+    command -v npm >/dev/null || die "npm not found (apt-get install npm)"
+    log "installing the npm packages of $1 (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) >&2 || die "npm ci in $dir failed"
+    cp -f -- "$dir/package-lock.json" "$dir/node_modules/.hrss-installed-lock"
 }
 
 # --- PostgreSQL -------------------------------------------------------------------
@@ -740,6 +755,8 @@ print_summary() {
 
 hrss is up.
   API          http://$HTTP_ADDR:$HTTP_PORT/   (GET /readyz)
+  dashboard    http://$HTTP_ADDR:$HTTP_PORT/dashboard/   sign in with a token, e.g. a county's:
+               (. $ENV_FILE && $BIN_DIR/hrssctl token create --role county --region 433123 --name me)
   state dir    $STATE
   environment  $ENV_FILE
   logs         $LOG_DIR/   (./deploy/local.sh logs [NAME])
@@ -766,6 +783,7 @@ cmd_up() {
     ensure_packages
     bin_dir_init "${BUILD_DIR:-$REPO/build}"
     build "$BIN_DIR" OFF
+    npm_install services/gateway/dashboard   # ECharts, read by the gateway at start
     PG_PORT=${HRSS_PG_PORT:-55432}
     HTTP_ADDR=127.0.0.1
     HTTP_PORT=${HRSS_HTTP_PORT:-8080}
@@ -948,6 +966,8 @@ test_pass() {
     shift 2
     bin_dir_init "$build_dir"
     build "$BIN_DIR" "$sanitize"
+    npm_install services/gateway/dashboard   # ECharts, read by the gateway at start
+    npm_install tests/browser                # playwright-core, driving Debian's chromium
 
     throwaway_stack_up test
 
