@@ -21,7 +21,7 @@
 #include "log.h"
 
 #ifndef HRSS_DEFAULT_ECHARTS_JS
-#define HRSS_DEFAULT_ECHARTS_JS "services/gateway/dashboard/node_modules/echarts/dist/echarts.min.js"
+#define HRSS_DEFAULT_ECHARTS_JS "services/gateway/dashboard/node_modules/echarts/dist/echarts.common.min.js"
 #endif
 #define ECHARTS_MAX (16 * 1024 * 1024)
 #define HASH_HEX 16             /* 64 bits of BLAKE2b in a name: no collision between builds */

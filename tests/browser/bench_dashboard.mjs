@@ -50,15 +50,17 @@ try {
     }, [TOKEN, region12]);
     const page = await context.newPage();
     const api = [];
+    let counting = i === 0;   /* the first cold view's own bytes */
     page.on('request', (r) => { if (r.url().includes('/v1/')) api.push(r.url()); });
     page.on('response', async (r) => {
       const u = r.url();
-      if (i === 0 && (u.endsWith('/dashboard/') || /\/dashboard\/app\.[0-9a-f]+\.(js|css)$/.test(u)))
+      if (counting && (u.endsWith('/dashboard/') || /\/dashboard\/app\.[0-9a-f]+\.(js|css)$/.test(u)))
         own += (await r.body()).length;
     });
     await page.goto(`${URL_}/dashboard/#r=${region12}&p=${PERIOD}`);
     cold.push(await view(page));
     if (i === 0) requests = api.length;
+    counting = false;
     await page.reload();
     warm.push(await view(page));
     await context.close();

@@ -38,6 +38,9 @@
   const $ = (sel, root) => (root || document).querySelector(sel);
   const nf = new Intl.NumberFormat('zh-CN');
   const nf2 = new Intl.NumberFormat('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  /* app.js runs before ECharts (both deferred, in this order) so that the
+   * first requests leave while ECharts is compiled; charts wait for it */
+  const chartsReady = new Promise((resolve) => document.addEventListener('DOMContentLoaded', resolve));
   let generation = 0;          /* a view's answers arriving after the next view are dropped */
   let current = null;          /* {region, period, indicators, previous} */
   const chosen = {};           /* the indicator picked per domain */
@@ -283,6 +286,9 @@
     $('#month').value = period;
     crumbs(region, period);
     $('#status').textContent = regionName(region) + ' · ' + period.replace('-', '年') + '月';
+    current = { region, period, indicators: [], previous: {} };
+    /* the panels that need no indicator leave at once, beside the indicators */
+    const work = [deadlines(my), blacklist(my), approval(my)];
     const [now, before] = await Promise.allSettled([
       api('/v1/indicators?region=' + region + '&period=' + period),
       api('/v1/indicators?region=' + region + '&period=' + previousPeriod(period)),
@@ -298,16 +304,19 @@
     }
     const prev = {};
     if (before.status === 'fulfilled') for (const i of before.value.indicators) prev[i.code] = i;
-    current = { region, period, indicators: now.value.indicators, previous: prev };
-    const work = [];
+    current.indicators = now.value.indicators;
+    current.previous = prev;
+    const mine = {};
     for (const d of DOMAINS) {
-      const mine = current.indicators.filter((i) => i.code.startsWith(d + '.'));
-      cards(d, mine);
-      allTable(d, mine);
-      picker(d, mine);
-      work.push(domainCharts(d, my));
+      mine[d] = current.indicators.filter((i) => i.code.startsWith(d + '.'));
+      picker(d, mine[d]);
+      work.push(domainCharts(d, my));   /* their requests leave before the cards are drawn */
     }
-    work.push(funds(my), deadlines(my), blacklist(my), approval(my));
+    work.push(funds(my));
+    for (const d of DOMAINS) {
+      cards(d, mine[d]);
+      allTable(d, mine[d]);
+    }
     await Promise.allSettled(work);
     if (my !== generation) return;
     /* when the view was complete, from the navigation's start (the benchmark reads it) */
@@ -395,6 +404,7 @@
       api('/v1/indicators/' + code + '/series?region=' + region + '&year=' + year),
       childLevel ? api('/v1/indicators/' + code + '/breakdown?region=' + region + '&period=' + period) : Promise.resolve(null),
     ]);
+    await chartsReady;
     if (my !== generation) return;
     if (s.status === 'fulfilled') drawSeries(series, ind, s.value);
     else { $('.chart', series).hidden = true; failed($('.table', series), s.reason); }
@@ -588,7 +598,8 @@
 
   /* ---- wiring --------------------------------------------------------------------- */
 
-  document.addEventListener('DOMContentLoaded', () => {
+  /* deferred: the document is parsed when this runs */
+  (() => {
     $('#login-form').addEventListener('submit', (e) => {
       e.preventDefault();
       const t = $('#token').value.trim();
@@ -620,5 +631,5 @@
       }
     });
     if (sessionStorage.getItem(TOKEN)) load(); else signOut();
-  });
+  })();
 })();
