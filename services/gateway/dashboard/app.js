@@ -423,7 +423,7 @@
       tooltip: { trigger: 'axis' },
       grid: { left: 56, right: 16, top: 36, bottom: 28 },
       xAxis: { type: 'category', data: rows.map((r) => +r.period.slice(5) + '月') },
-      yAxis: { type: 'value', name: unitShown(ind.unit) },
+      yAxis: { type: 'value', name: unitShown(ind.unit), minInterval: ind.unit === '分' || ind.unit === '%' ? 0 : 1 },
       series: [{ type: kind === 'flow' ? 'bar' : 'line', data: rows.map((r) => scale(r.value)), itemStyle: { color: '#c0392b' } }],
     });
     fill($('.table', panel), table(title + '，单位：' + unitShown(ind.unit), ['月份', '数值'],
@@ -455,7 +455,7 @@
       title: { text: title, left: 'center', textStyle: { fontSize: 13 } },
       tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
       grid: { left: 96, right: 24, top: 36, bottom: 24 },
-      xAxis: { type: 'value', name: unitShown(ind.unit) },
+      xAxis: { type: 'value', name: unitShown(ind.unit), minInterval: ind.unit === '分' || ind.unit === '%' ? 0 : 1 },
       yAxis: { type: 'category', data: shown.map((r) => r.name || r.region) },
       series: [{
         type: 'bar',
