@@ -284,6 +284,7 @@
     $('#board').hidden = false;
     $('#tools').hidden = false;
     $('#month').value = period;
+    $('#month').max = cstMonth(0);
     crumbs(region, period);
     $('#status').textContent = regionName(region) + ' · ' + period.replace('-', '年') + '月';
     current = { region, period, indicators: [], previous: {} };
@@ -401,8 +402,8 @@
     const year = period.slice(0, 4);
     const childLevel = level(region) < 12;
     const [s, b] = await Promise.allSettled([
-      api('/v1/indicators/' + code + '/series?region=' + region + '&year=' + year),
-      childLevel ? api('/v1/indicators/' + code + '/breakdown?region=' + region + '&period=' + period) : Promise.resolve(null),
+      api('/v1/indicators/' + encodeURIComponent(code) + '/series?region=' + region + '&year=' + year),
+      childLevel ? api('/v1/indicators/' + encodeURIComponent(code) + '/breakdown?region=' + region + '&period=' + period) : Promise.resolve(null),
     ]);
     await chartsReady;
     if (my !== generation) return;
