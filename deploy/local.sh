@@ -158,16 +158,22 @@ build() {
     done
 }
 
-# npm_install DIR: the npm packages of DIR (relative to the checkout) into
-# DIR/node_modules exactly as its package-lock.json says (npm ci), unless
-# that lock is the one installed already (so a second run needs no network).
+# npm_install DIR [optional]: the npm packages of DIR (relative to the
+# checkout) into DIR/node_modules exactly as its package-lock.json says (npm
+# ci), unless that lock is the one installed already (so a second run needs
+# no network). With `optional` a failure is a warning, not the end.
 npm_install() {
     local dir=$REPO/$1
     cmp -s -- "$dir/package-lock.json" "$dir/node_modules/.hrss-installed-lock" && return 0
-    command -v npm >/dev/null || die "npm not found (apt-get install npm)"
-    log "installing the npm packages of $1 (npm ci)"
-    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) >&2 || die "npm ci in $dir failed"
-    cp -f -- "$dir/package-lock.json" "$dir/node_modules/.hrss-installed-lock"
+    if command -v npm >/dev/null; then
+        log "installing the npm packages of $1 (npm ci)"
+        if (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) >&2; then
+            cp -f -- "$dir/package-lock.json" "$dir/node_modules/.hrss-installed-lock"
+            return 0
+        fi
+    fi
+    [[ ${2:-} == optional ]] || die "npm ci in $dir failed (is npm installed, the npm registry reachable?)"
+    log "warning: npm ci in $dir failed: the dashboard will show its tables without charts"
 }
 
 # --- PostgreSQL -------------------------------------------------------------------
@@ -783,7 +789,7 @@ cmd_up() {
     ensure_packages
     bin_dir_init "${BUILD_DIR:-$REPO/build}"
     build "$BIN_DIR" OFF
-    npm_install services/gateway/dashboard   # ECharts, read by the gateway at start
+    npm_install services/gateway/dashboard optional   # ECharts, read by the gateway at start
     PG_PORT=${HRSS_PG_PORT:-55432}
     HTTP_ADDR=127.0.0.1
     HTTP_PORT=${HRSS_HTTP_PORT:-8080}
