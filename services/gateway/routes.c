@@ -29,7 +29,7 @@ static const route_t s_routes[] = {
     {R_METRICS, "GET", "/metrics", false, ANYONE},
     {R_OPENAPI, "GET", "/v1/openapi.yaml", false, ANYONE},
     /* the page signs in by itself: its calls carry the token */
-    {R_DASHBOARD, "GET", "/dashboard/", false, ANYONE},
+    {R_DASHBOARD, "GET", "/dashboard", false, ANYONE},   /* and "/dashboard/" */
     {R_DASHBOARD_ASSET, "GET", "/dashboard/{asset}", false, ANYONE},
     {R_EVENTS, "POST", "/v1/events", true,
      ROLE_BIT(ROLE_TOWNSHIP) | ROLE_BIT(ROLE_COUNTY) | ROLE_BIT(ROLE_PROVINCE) |
