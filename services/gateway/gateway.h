@@ -30,11 +30,11 @@
 #define QUERY_ARGS_MAX 16
 #define HTTP_HEADERS_MAX 8
 
-typedef struct dashboard_t dashboard_t;
 typedef struct pending_t pending_t;
 typedef struct metrics_t metrics_t;
 typedef struct ratelimit_t ratelimit_t;
 typedef struct token_cache_t token_cache_t;
+typedef struct dashboard_t dashboard_t;
 
 typedef struct gateway_t {
     region_table_t *regions;

@@ -1,4 +1,4 @@
-// The dashboard's first view, timed by the browser itself (scenario 6 of
+// The dashboard's first view, timed by the browser itself (scenario 8 of
 // tests/bench/run.py): headless Debian chromium opens /dashboard/ in a tab
 // already signed in (the token in its sessionStorage), and the page reports
 // when its view was complete (body[data-first-view-ms], from the
