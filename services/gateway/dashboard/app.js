@@ -477,31 +477,41 @@
       })));
   }
 
-  /* the fund of each scheme: GET /v1/insurance/funds (one request for all
-   * schemes); while that is missing, the balances among the indicators */
+  /* Funds: the balance of every scheme from the indicators (no request of
+   * its own), and the ledger of one scheme, picked here, from GET
+   * /v1/insurance/funds (one request; it answers a scheme at a time). */
+  let fundScheme = 'enterprise_pension';
+
+  function balances() {
+    const el = $('#funds .balances');
+    const rows = current.indicators.filter((i) => i.code.startsWith('ins.fund_balance_fen.'));
+    if (!rows.length) { fill(el); return; }
+    fill(el, table('各险种基金结余（万元）', ['险种', '结余'], rows.map((i) => {
+      const scheme = i.code.split('.')[2];
+      return h('tr', { 'data-scheme': scheme }, h('th', { scope: 'row' }, SCHEMES[scheme] || scheme),
+        h('td', { class: 'num' }, fmt(i.value, '分')));
+    })));
+  }
+
   async function funds(my) {
+    balances();
     const el = $('#funds .table');
+    const sel = $('#fund-scheme');
+    if (!sel.options.length)
+      fill(sel, Object.entries(SCHEMES).map(([k, v]) => h('option', { value: k, selected: k === fundScheme }, v)));
     const { region, period } = current;
-    let list = null, source = '基金账务';
     try {
-      const a = await optional('/v1/insurance/funds', '/v1/insurance/funds?region=' + region + '&period=' + period);
-      list = Array.isArray(a) ? a : a.funds || a.schemes || (a.scheme ? [a] : null);
-    } catch (e) {
+      const f = await optional('/v1/insurance/funds', '/v1/insurance/funds?region=' + region +
+        '&scheme=' + fundScheme + '&period=' + period);
       if (my !== generation) return;
-      if (!(e instanceof HttpError) || ![400, 404, 501].includes(e.status)) { failed(el, e); return; }
-    }
-    if (my !== generation) return;
-    if (!list) {
-      list = current.indicators.filter((i) => i.code.startsWith('ins.fund_balance_fen.'))
-        .map((i) => ({ scheme: i.code.split('.')[2], balance_fen: i.value }));
-      source = '指标';
-    }
-    if (!list.length) { none(el); return; }
-    const money = (v) => (typeof v === 'number' ? fmt(v, '分') : '—');
-    fill(el, table('各险种基金（万元，来源：' + source + '）', ['险种', '收入', '支出', '结余'],
-      list.map((f) => h('tr', { 'data-scheme': f.scheme },
-        h('th', { scope: 'row' }, SCHEMES[f.scheme] || f.scheme), h('td', { class: 'num' }, money(f.income_fen)),
-        h('td', { class: 'num' }, money(f.expenditure_fen)), h('td', { class: 'num' }, money(f.balance_fen))))));
+      const money = (v) => (typeof v === 'number' ? fmt(v, '分') : '—');
+      const inc = f.income || {}, exp = f.expenditure || {};
+      const line = (name, v, cls) => h('tr', { class: cls }, h('th', { scope: 'row' }, name), h('td', { class: 'num' }, money(v)));
+      fill(el, table((SCHEMES[f.scheme] || f.scheme) + '基金账务，截至' + (f.period || period) + '（万元）', ['项目', '金额'], [
+        line('收入合计', f.income_fen, 'sum'), line('　其中：征缴', inc.contributions_fen), line('　　　　追回', inc.recoveries_fen),
+        line('支出合计', f.expenditure_fen, 'sum'), line('　其中：待遇发放', exp.benefits_fen), line('　　　　稳岗返还', exp.stabilization_refunds_fen),
+        line('结余', f.balance_fen, 'sum')]));
+    } catch (e) { if (my === generation) failed(el, e); }
   }
 
   async function deadlines(my) {
@@ -620,6 +630,10 @@
         domainCharts(d, my).finally(() => { if (my === generation) document.body.dataset.state = 'ready'; });
       });
     }
+    $('#fund-scheme').addEventListener('change', (e) => {
+      fundScheme = e.target.value;
+      if (current) funds(generation);
+    });
     $('#open-summary').addEventListener('click', openSummary);
     $('#close-summary').addEventListener('click', () => $('#summary').close());
     $('#download-xlsx').addEventListener('click', downloadXlsx);
