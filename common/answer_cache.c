@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashtab.h"
+
 #define CACHE_SLOTS 512              /* direct-mapped, power of two */
 #define CACHE_VALUE_MAX (256 * 1024) /* a breakdown over many villages is not kept */
 #define CACHE_BYTES_MAX (16 * 1024 * 1024) /* all answers together: the daemon stays small */
@@ -51,10 +53,7 @@ answer_cache_destroy(answer_cache_t **self_p)
 static entry_t *
 s_slot(answer_cache_t *self, const uint8_t *key, size_t len)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < len; i++)
-        h = (h ^ key[i]) * 1099511628211ULL;
-    return &self->slots[h & (CACHE_SLOTS - 1)];
+    return &self->slots[hash_bytes(HASH_INIT, key, len) & (CACHE_SLOTS - 1)];
 }
 
 const uint8_t *

@@ -8,15 +8,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define DB_MAX_PREPARED 64
+/* The names prepared on the current connection, cleared on reconnect: an
+ * open-addressing set (linear probing) that grows, so that no count of
+ * statement names can make a pipeline fail. A fixed array of 64 had made the
+ * 65th name a hard failure, answered `retry` for every batch for ever. The
+ * set holds the callers' pointers: a statement name is a string literal. */
+#define DB_PREPARED_MIN_SLOTS 64   /* a power of 2 */
 
 struct db_t {
     char *conninfo;
     char *schema;
     PGconn *conn;
-    /* names prepared on the current connection; cleared on reconnect */
-    const char *prepared[DB_MAX_PREPARED];
-    size_t nprepared;
+    const char **prepared;   /* slots, NULL when free */
+    size_t nprepared, prepared_slots;
     /* pipeline: one entry per statement sent, in order: the name it was
      * prepared under just before it, or NULL when it was prepared already */
     const char **sent;
@@ -25,6 +29,8 @@ struct db_t {
     char error[512];
     char sqlstate[6];
 };
+
+static void s_prepared_clear(db_t *self);
 
 static void
 s_set_error(db_t *self, const char *msg, const PGresult *res)
@@ -67,6 +73,7 @@ db_destroy(db_t **self_p)
     free(self->conninfo);
     free(self->schema);
     free(self->sent);
+    free(self->prepared);
     free(self);
     *self_p = NULL;
 }
@@ -85,7 +92,7 @@ s_connect(db_t *self)
 {
     if (self->conn)
         PQfinish(self->conn);
-    self->nprepared = 0;
+    s_prepared_clear(self);
     self->conn = PQconnectdb(self->conninfo);
     if (PQstatus(self->conn) != CONNECTION_OK) {
         s_set_error(self, PQerrorMessage(self->conn), NULL);
@@ -169,13 +176,96 @@ db_query(db_t *self, const char *sql, int nparams, const char *const *values,
     return s_check(self, PQexecParams(self->conn, sql, nparams, NULL, values, lengths, formats, 0));
 }
 
+static size_t
+s_name_hash(const char *name)
+{
+    uint32_t h = 2166136261u;   /* FNV-1a */
+    for (const char *c = name; *c; c++)
+        h = (h ^ (uint8_t) *c) * 16777619u;
+    return h;
+}
+
+/* The slot of `name`, or the free slot where it would go. */
+static size_t
+s_prepared_slot(const db_t *self, const char *name)
+{
+    size_t mask = self->prepared_slots - 1;
+    size_t i = s_name_hash(name) & mask;
+    while (self->prepared[i] && self->prepared[i] != name && strcmp(self->prepared[i], name) != 0)
+        i = (i + 1) & mask;
+    return i;
+}
+
 static bool
 s_is_prepared(const db_t *self, const char *name)
 {
-    for (size_t i = 0; i < self->nprepared; i++)
-        if (self->prepared[i] == name || strcmp(self->prepared[i], name) == 0)
-            return true;
-    return false;
+    return self->nprepared > 0 && self->prepared[s_prepared_slot(self, name)] != NULL;
+}
+
+static void
+s_prepared_clear(db_t *self)
+{
+    if (self->prepared)
+        memset(self->prepared, 0, self->prepared_slots * sizeof *self->prepared);
+    self->nprepared = 0;
+}
+
+/* Notes `name` (not in the set) as prepared; the set stays at most half
+ * full. -1 when out of memory, with the error set. */
+static int
+s_prepared_add(db_t *self, const char *name)
+{
+    if (2 * (self->nprepared + 1) > self->prepared_slots) {
+        size_t slots = self->prepared_slots ? 2 * self->prepared_slots : DB_PREPARED_MIN_SLOTS;
+        const char **old = self->prepared;
+        size_t old_slots = self->prepared_slots;
+        self->prepared = calloc(slots, sizeof *self->prepared);
+        if (!self->prepared) {
+            self->prepared = old;
+            s_set_error(self, "out of memory", NULL);
+            return -1;
+        }
+        self->prepared_slots = slots;
+        for (size_t i = 0; i < old_slots; i++)
+            if (old[i])
+                self->prepared[s_prepared_slot(self, old[i])] = old[i];
+        free(old);
+    }
+    self->prepared[s_prepared_slot(self, name)] = name;
+    self->nprepared++;
+    return 0;
+}
+
+/* Forgets `name`, shifting back the entries probed past its slot so that
+ * every entry stays reachable from its home slot. */
+static void
+s_forget_prepared(db_t *self, const char *name)
+{
+    if (!self->nprepared)
+        return;
+    size_t mask = self->prepared_slots - 1;
+    size_t hole = s_prepared_slot(self, name);
+    if (!self->prepared[hole])
+        return;
+    self->prepared[hole] = NULL;
+    self->nprepared--;
+    for (size_t i = (hole + 1) & mask; self->prepared[i]; i = (i + 1) & mask) {
+        size_t home = s_name_hash(self->prepared[i]) & mask;
+        /* the entry at i may move to the hole unless its home lies
+         * cyclically in (hole, i] */
+        bool stays = hole <= i ? (home > hole && home <= i) : (home > hole || home <= i);
+        if (!stays) {
+            self->prepared[hole] = self->prepared[i];
+            self->prepared[i] = NULL;
+            hole = i;
+        }
+    }
+}
+
+size_t
+db_prepared_count(const db_t *self)
+{
+    return self->nprepared;
 }
 
 static PGresult *
@@ -187,14 +277,12 @@ s_prepared(db_t *self, const char *name, const char *sql, int nparams,
         return NULL;
     }
     if (!s_is_prepared(self, name)) {
-        if (self->nprepared == DB_MAX_PREPARED)   /* more statements than we ever write */
-            return s_check(self, PQexecParams(self->conn, sql, nparams, NULL, values, lengths,
-                                              formats, result_format));
         PGresult *res = s_check(self, PQprepare(self->conn, name, sql, nparams, NULL));
         if (!res)
             return NULL;
         PQclear(res);
-        self->prepared[self->nprepared++] = name;
+        if (s_prepared_add(self, name))
+            return NULL;   /* prepared, but not noted: the next prepare says so */
     }
     return s_check(self, PQexecPrepared(self->conn, name, nparams, values, lengths, formats,
                                         result_format));
@@ -253,16 +341,6 @@ db_analyze_grown(db_t *self)
                       " LOOP EXECUTE 'ANALYZE ' || t; END LOOP; END$$");
 }
 
-static void
-s_forget_prepared(db_t *self, const char *name)
-{
-    for (size_t i = 0; i < self->nprepared; i++)
-        if (strcmp(self->prepared[i], name) == 0) {
-            self->prepared[i] = self->prepared[--self->nprepared];
-            return;
-        }
-}
-
 int
 db_pipeline_begin(db_t *self)
 {
@@ -299,12 +377,14 @@ db_pipeline_send(db_t *self, const char *name, const char *sql, int nparams,
         return -1;
     const char *prepared_here = NULL;
     if (!s_is_prepared(self, name)) {
-        if (self->nprepared == DB_MAX_PREPARED ||
-            !PQsendPrepare(self->conn, name, sql, nparams, NULL))
+        if (s_prepared_add(self, name))
+            return -1;
+        if (!PQsendPrepare(self->conn, name, sql, nparams, NULL)) {
+            s_forget_prepared(self, name);
             goto fail;
+        }
         /* counted as prepared now, so that the same pipeline uses it again;
          * forgotten if the server's answer says otherwise */
-        self->prepared[self->nprepared++] = name;
         prepared_here = name;
     }
     self->sent[self->nsent++] = prepared_here;
@@ -461,7 +541,7 @@ db_pipeline_end(db_t *self)
         s_set_error(self, PQerrorMessage(self->conn), NULL);
         PQfinish(self->conn);
         self->conn = NULL;
-        self->nprepared = 0;
+        s_prepared_clear(self);
         return -1;
     }
     return rc;

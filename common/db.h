@@ -49,6 +49,9 @@ PGresult *db_prepared_binary(db_t *self, const char *name, const char *sql, int 
 /* A prepared statement whose rows do not matter, only its success. */
 int db_prepared_run(db_t *self, const char *name, const char *sql, int nparams,
                     const char *const *values);
+/* How many statement names are prepared on the current connection: there is
+ * no ceiling on their number. */
+size_t db_prepared_count(const db_t *self);
 /* A statement whose result does not matter beyond success (BEGIN, COMMIT, SAVEPOINT). */
 int db_command(db_t *self, const char *sql);
 /* ANALYZE of each table of the connection's schema that has grown to twice

@@ -6,11 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hrss_limits.h"
 #include "timeutil.h"
 #include "validate.h"
 
-#define INT_FIELD_MAX 1000000000LL
-#define REPEATED_MAX 32
+#define REPEATED_MAX LIMIT_REPEATED_ITEMS
 
 static int
 s_fail(codec_error_t *err, const char *code, const char *field, const char *fmt, ...)
@@ -26,29 +26,6 @@ s_fail(codec_error_t *err, const char *code, const char *field, const char *fmt,
     vsnprintf(err->message, sizeof err->message, fmt, ap);
     va_end(ap);
     return -1;
-}
-
-static bool
-s_ends_with(const char *s, const char *suffix)
-{
-    size_t n = strlen(s), m = strlen(suffix);
-    return n >= m && memcmp(s + n - m, suffix, m) == 0;
-}
-
-/* Longest text a free-text field may hold, in characters. */
-static size_t
-s_text_limit(const char *name)
-{
-    static const struct {
-        const char *name;
-        size_t max;
-    } limits[] = {{"name", 100},         {"employer_name", 100}, {"contractor_name", 100},
-                  {"title", 100},        {"post", 100},          {"occupation", 100},
-                  {"education", 50},     {"phone", 32},          {"reason", 500}};
-    for (size_t i = 0; i < sizeof limits / sizeof *limits; i++)
-        if (strcmp(limits[i].name, name) == 0)
-            return limits[i].max;
-    return 200;
 }
 
 /* Fails on data field `name`: the field is "data.<name>", and the message
@@ -73,13 +50,14 @@ s_fail_field(codec_error_t *err, const char *code, const char *name, const char 
     return -1;
 }
 
-/* Validates one string value of field `name` and returns it normalized: the
- * document's own string, or a normalized copy in `arena`; NULL with err
- * filled. */
+/* Validates one string value of catalog field `cf` and returns it
+ * normalized: the document's own string, or a normalized copy in `arena`;
+ * NULL with err filled. */
 static const char *
-s_string_value(const char *type, const char *name, const jsonr_value_t *value, arena_t *arena,
+s_string_value(const event_field_t *cf, const jsonr_value_t *value, arena_t *arena,
                codec_error_t *err)
 {
+    const char *name = cf->name;
     if (value->type != JSONR_STRING) {
         s_fail_field(err, "invalid_type", name, "must be a string");
         return NULL;
@@ -91,46 +69,55 @@ s_string_value(const char *type, const char *name, const jsonr_value_t *value, a
     int64_t days;
     int period;
 
-    const char *allowed = event_field_enum(type, name);
-    if (allowed) {
-        if (!event_enum_allows(allowed, s, len)) {
-            s_fail_field(err, "invalid_value", name, "must be one of %s", allowed);
+    switch (cf->kind) {
+    case FIELD_ENUM:
+        if (!event_enum_allows(cf->allowed, s, len)) {
+            s_fail_field(err, "invalid_value", name, "must be one of %s", cf->allowed);
             return NULL;
         }
-    } else if (strcmp(name, "id_number") == 0) {
+        break;
+    case FIELD_ID_NUMBER:
         if (id_number_normalize(s, len, buf, &code)) {
             s_fail_field(err, code, name, "is not a valid resident id number (GB 11643)");
             return NULL;
         }
         s = buf;
-    } else if (strcmp(name, "credit_code") == 0 || s_ends_with(name, "_credit_code")) {
+        break;
+    case FIELD_CREDIT_CODE:
         if (credit_code_normalize(s, len, buf, &code)) {
             s_fail_field(err, code, name, "is not a valid unified social credit code (GB 32100)");
             return NULL;
         }
         s = buf;
-    } else if (s_ends_with(name, "_on") || strcmp(name, "valid_until") == 0) {
+        break;
+    case FIELD_DATE:
         if (date_parse(s, len, &days)) {
             s_fail_field(err, "invalid_date", name, "must be a real date YYYY-MM-DD");
             return NULL;
         }
-    } else if (strcmp(name, "period") == 0 || s_ends_with(name, "_period")) {
+        break;
+    case FIELD_PERIOD:
         if (period_parse(s, len, &period)) {
             s_fail_field(err, "invalid_period", name, "must be a month YYYY-MM");
             return NULL;
         }
-    } else if (s_ends_with(name, "_id")) {
+        break;
+    case FIELD_REF_ID:
         if (ref_id_check(s, len, &code)) {
             s_fail_field(err, code, name, "must be 1 to 64 characters of [A-Za-z0-9._:-]");
             return NULL;
         }
-    } else {
-        size_t max = s_text_limit(name);
-        if (len == 0 || text_check(s, len, max, &code)) {
+        break;
+    case FIELD_TEXT:
+        if (len == 0 || text_check(s, len, cf->max, &code)) {
             s_fail_field(err, len == 0 ? "invalid_text" : code, name,
-                         "must be text of 1 to %zu characters", max);
+                         "must be text of 1 to %zu characters", cf->max);
             return NULL;
         }
+        break;
+    default:
+        s_fail_field(err, "internal", name, "is a string, which its catalog kind is not");
+        return NULL;
     }
     if (s != buf)
         return s;
@@ -141,31 +128,44 @@ s_string_value(const char *type, const char *name, const jsonr_value_t *value, a
 }
 
 static int
-s_int_value(const char *name, const jsonr_value_t *value, int64_t *out, codec_error_t *err)
+s_int_value(const event_field_t *cf, const jsonr_value_t *value, int64_t *out, codec_error_t *err)
 {
+    const char *name = cf->name;
     if (value->type != JSONR_INTEGER)
-        return s_fail_field(err, s_ends_with(name, "_fen") ? "invalid_amount" : "invalid_type",
+        return s_fail_field(err, cf->kind == FIELD_MONEY ? "invalid_amount" : "invalid_type",
                             name, "must be a whole number");
     int64_t v = value->as.integer;
     const char *code;
-    if (s_ends_with(name, "_fen")) {
+    switch (cf->kind) {
+    case FIELD_MONEY:
         if (money_fen_check(v, &code))
             return s_fail_field(err, code, name, "must be fen from 0 to 10^15");
-    } else if (strcmp(name, "graduation_year") == 0) {
-        if (v < 1950 || v > 2100)
+        break;
+    case FIELD_YEAR:
+        if (v < LIMIT_GRADUATION_YEAR_MIN || v > LIMIT_GRADUATION_YEAR_MAX)
             return s_fail_field(err, "invalid_value", name, "must be a year");
-    } else if (v < 0 || v > INT_FIELD_MAX) {
-        return s_fail_field(err, "invalid_value", name, "must be from 0 to %lld", INT_FIELD_MAX);
+        break;
+    case FIELD_COUNT:
+        if (v < 0 || v > LIMIT_COUNT_MAX)
+            return s_fail_field(err, "invalid_value", name, "must be from 0 to %lld",
+                                LIMIT_COUNT_MAX);
+        break;
+    default:
+        return s_fail_field(err, "internal", name, "is a number, which its catalog kind is not");
     }
     *out = v;
     return 0;
 }
 
 static int
-s_set_field(const char *type, ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
+s_set_field(const event_type_t *t, ProtobufCMessage *msg, const ProtobufCFieldDescriptor *f,
             const jsonr_value_t *value, arena_t *arena, codec_error_t *err)
 {
     char *base = (char *) msg;
+    const event_field_t *cf = event_field_find(t, f->name, (int) (f - t->data->fields));
+    if (!cf)   /* tests/unit/test_catalog.c sees to it that this never happens */
+        return s_fail_field(err, "internal", f->name, "has no entry in the catalog of %s",
+                            t->type);
 
     if (f->label == PROTOBUF_C_LABEL_REPEATED) {
         /* the data messages repeat strings only (categories) */
@@ -180,7 +180,7 @@ s_set_field(const char *type, ProtobufCMessage *msg, const ProtobufCFieldDescrip
         *(const char ***) (base + f->offset) = items;
         size_t *count = (size_t *) (base + f->quantifier_offset);
         JSONR_ARRAY_EACH(value, v) {
-            const char *item = s_string_value(type, f->name, v, arena, err);
+            const char *item = s_string_value(cf, v, arena, err);
             if (!item)
                 return -1;
             for (size_t j = 0; j < *count; j++)
@@ -193,7 +193,7 @@ s_set_field(const char *type, ProtobufCMessage *msg, const ProtobufCFieldDescrip
 
     switch (f->type) {
     case PROTOBUF_C_TYPE_STRING: {
-        const char *s = s_string_value(type, f->name, value, arena, err);
+        const char *s = s_string_value(cf, value, arena, err);
         if (!s)
             return -1;
         /* the message is only packed, never freed field by field */
@@ -202,12 +202,14 @@ s_set_field(const char *type, ProtobufCMessage *msg, const ProtobufCFieldDescrip
     }
     case PROTOBUF_C_TYPE_INT64: {
         int64_t v = 0;
-        if (s_int_value(f->name, value, &v, err))
+        if (s_int_value(cf, value, &v, err))
             return -1;
         *(int64_t *) (base + f->offset) = v;
         break;
     }
     case PROTOBUF_C_TYPE_BOOL:
+        if (cf->kind != FIELD_FLAG)
+            return s_fail_field(err, "internal", f->name, "is a bool, which its kind is not");
         if (value->type != JSONR_TRUE && value->type != JSONR_FALSE)
             return s_fail_field(err, "invalid_type", f->name, "must be true or false");
         *(protobuf_c_boolean *) (base + f->offset) = value->type == JSONR_TRUE;
@@ -248,7 +250,7 @@ event_data_decode(const event_type_t *t, const jsonr_value_t *data, arena_t *are
         }
         if (value->type == JSONR_NULL && f->label != PROTOBUF_C_LABEL_REQUIRED)
             continue;   /* an explicit null is an absent optional field */
-        if (s_set_field(t->type, msg, f, value, arena, err))
+        if (s_set_field(t, msg, f, value, arena, err))
             return NULL;
     }
     for (unsigned i = 0; i < d->n_fields; i++) {

@@ -1,11 +1,12 @@
 /* event_codec — events between JSON (the contract) and protobuf (the wire).
  *
  * Decoding validates as it goes, by the protobuf descriptor of the event's
- * data message and the field conventions of CONTRACT.md: id_number is a
- * GB 11643 number, *credit_code a GB 32100 code, *_fen money in fen, *_on a
- * date, period a month, *_id an identifier, enumerations exact strings. An
- * unknown field, a missing required field or a value of the wrong JSON type is
- * an error naming the field. Nothing here logs or touches the network. */
+ * data message and the kind the catalog (event_types.def) gives each field:
+ * a GB 11643 id number, a GB 32100 credit code, money in fen, a date, a
+ * month, an identifier, text of a bounded length, an enumeration's exact
+ * strings. An unknown field, a missing required field or a value of the
+ * wrong JSON type is an error naming the field. Nothing here logs or touches
+ * the network. */
 #ifndef HRSS_EVENT_CODEC_H
 #define HRSS_EVENT_CODEC_H
 

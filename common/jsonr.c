@@ -7,24 +7,23 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashtab.h"
 #include "validate.h"
 
-/* A key seen in the document: the object it belongs to and where it lies.
- * Slots of an earlier document have an older `gen`. */
+/* A key seen in the document: the object it belongs to and where it lies. */
 typedef struct {
-    uint32_t gen;
     uint32_t object;   /* index of the object's value */
     uint32_t key;      /* index of the key's value */
-} key_slot_t;
+} key_seen_t;
 
 struct jsonr_t {
     jsonr_value_t *values;
     size_t n, cap;
     char *strings;                 /* every string of the document, unescaped, NUL after each */
     size_t strings_used, strings_cap;
-    key_slot_t *keys;              /* open addressing, to refuse a duplicate key */
-    size_t keys_used, keys_cap;    /* power of two */
-    uint32_t gen;
+    key_seen_t *keys;              /* the document's keys, to refuse a duplicate */
+    size_t keys_used, keys_cap;
+    hashtab_t key_index;           /* (object, key text) -> keys */
     /* the parse in progress */
     const char *start, *p, *end;
     jsonr_error_t *err;
@@ -33,7 +32,10 @@ struct jsonr_t {
 jsonr_t *
 jsonr_new(void)
 {
-    return calloc(1, sizeof(jsonr_t));
+    jsonr_t *self = calloc(1, sizeof(jsonr_t));
+    if (self)
+        hashtab_init(&self->key_index);
+    return self;
 }
 
 void
@@ -45,6 +47,7 @@ jsonr_destroy(jsonr_t **self_p)
     free(self->values);
     free(self->strings);
     free(self->keys);
+    hashtab_free(&self->key_index);
     free(self);
     *self_p = NULL;
 }
@@ -241,54 +244,56 @@ s_string(jsonr_t *self, const char **out, uint32_t *len)
 static uint64_t
 s_key_hash(const jsonr_value_t *key, uint32_t object)
 {
-    uint64_t h = 14695981039346656037ull ^ object;   /* FNV-1a, seeded by the object */
-    for (uint32_t i = 0; i < key->size; i++)
-        h = (h ^ (uint8_t) key->as.string[i]) * 1099511628211ull;
-    return h;
+    return hash_bytes(hash_bytes(HASH_INIT, &object, sizeof object), key->as.string, key->size);
 }
+
+static uint64_t
+s_seen_hash(const void *ctx, uint32_t index)
+{
+    const jsonr_t *self = ctx;
+    const key_seen_t *k = &self->keys[index];
+    return s_key_hash(&self->values[k->key], k->object);
+}
+
+typedef struct {
+    const jsonr_t *self;
+    uint32_t object;
+    const jsonr_value_t *key;
+} key_probe_t;
 
 static bool
-s_keys_grow(jsonr_t *self)
+s_seen_eq(const void *ctx, uint32_t index)
 {
-    size_t cap = self->keys_cap ? self->keys_cap * 2 : 64;
-    key_slot_t *keys = calloc(cap, sizeof *keys);
-    if (!keys)
-        return false;
-    for (size_t i = 0; i < self->keys_cap; i++) {
-        const key_slot_t *s = &self->keys[i];
-        if (s->gen != self->gen)
-            continue;
-        size_t j = s_key_hash(&self->values[s->key], s->object) & (cap - 1);
-        while (keys[j].gen == self->gen)
-            j = (j + 1) & (cap - 1);
-        keys[j] = *s;
-    }
-    free(self->keys);
-    self->keys = keys;
-    self->keys_cap = cap;
-    return true;
+    const key_probe_t *p = ctx;
+    const key_seen_t *k = &p->self->keys[index];
+    const jsonr_value_t *other = &p->self->values[k->key];
+    return k->object == p->object && other->size == p->key->size &&
+           memcmp(other->as.string, p->key->as.string, p->key->size) == 0;
 }
 
-/* Records key (a string value) of object; false when the object has it. */
+/* Records key (a string value) of object; fails when the object has it. */
 static int
 s_key_add(jsonr_t *self, uint32_t object, uint32_t key)
 {
-    if ((self->keys_used + 1) * 2 > self->keys_cap && !s_keys_grow(self))
+    if (self->keys_used == self->keys_cap) {
+        size_t cap = self->keys_cap ? 2 * self->keys_cap : 64;
+        key_seen_t *keys = realloc(self->keys, cap * sizeof *keys);
+        if (!keys)
+            return s_fail(self, "out of memory");
+        self->keys = keys;
+        self->keys_cap = cap;
+    }
+    if (hashtab_reserve(&self->key_index, self->keys_used + 1, s_seen_hash, self))
         return s_fail(self, "out of memory");
     const jsonr_value_t *k = &self->values[key];
-    size_t i = s_key_hash(k, object) & (self->keys_cap - 1);
-    for (;; i = (i + 1) & (self->keys_cap - 1)) {
-        key_slot_t *s = &self->keys[i];
-        if (s->gen != self->gen) {
-            *s = (key_slot_t){self->gen, object, key};
-            self->keys_used++;
-            return 0;
-        }
-        const jsonr_value_t *other = &self->values[s->key];
-        if (s->object == object && other->size == k->size &&
-            memcmp(other->as.string, k->as.string, k->size) == 0)
-            return s_fail(self, "duplicate object key \"%.60s\"", k->as.string);
-    }
+    key_probe_t probe = {self, object, k};
+    hashtab_slot_t *slot =
+        hashtab_find(&self->key_index, s_key_hash(k, object), s_seen_eq, &probe);
+    if (hashtab_at(&self->key_index, slot))
+        return s_fail(self, "duplicate object key \"%.60s\"", k->as.string);
+    self->keys[self->keys_used] = (key_seen_t){object, key};
+    hashtab_put(&self->key_index, slot, (uint32_t) self->keys_used++);
+    return 0;
 }
 
 static bool
@@ -475,11 +480,7 @@ jsonr_parse(jsonr_t *self, const char *text, size_t len, jsonr_error_t *err)
     self->n = 0;
     self->strings_used = 0;
     self->keys_used = 0;
-    if (++self->gen == 0) {   /* wrapped: forget every slot for real */
-        if (self->keys)
-            memset(self->keys, 0, self->keys_cap * sizeof *self->keys);
-        self->gen = 1;
-    }
+    hashtab_clear(&self->key_index);
     if (len >= UINT32_MAX)
         return s_fail(self, "document too large"), NULL;
     if (self->strings_cap < len + 1) {

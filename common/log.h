@@ -13,6 +13,11 @@ typedef enum { LOG_LEVEL_DEBUG, LOG_LEVEL_INFO, LOG_LEVEL_WARN, LOG_LEVEL_ERROR 
 void log_init(const char *ident);
 void log_msg(log_level_t level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* A programmer error (an invariant of the code broken, never bad input):
+ * logs it and aborts. The daemon is restarted and catches up from what it
+ * committed; retrying would only repeat the error for ever. */
+void log_fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
+
 #define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)

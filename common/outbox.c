@@ -181,6 +181,71 @@ inbox_insert_send(db_t *db, Hrss__Event *const *events, size_t n)
     return s_inbox_insert(db, true, events, n);
 }
 
+/* ---- the id space shared by the services ------------------------------------ */
+
+/* Sorted, so that two transactions claiming overlapping ids take the index
+ * entries in one order: one waits for the other instead of deadlocking. */
+#define CLAIMS_INSERT_SQL                                                                     \
+    "INSERT INTO idspace.claims (scope, event_id, service)"                                   \
+    " SELECT scope, id, $3::text FROM unnest($1::text[], $2::text[]) AS u(scope, id)"         \
+    " ORDER BY scope, id"
+#define CLAIMS_CHECK_SQL                                                                      \
+    "SELECT u.ord FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS u(scope, id, ord)"   \
+    " JOIN idspace.claims c ON c.scope = u.scope AND c.event_id = u.id"                       \
+    " WHERE c.service <> $3::text"
+
+static int
+s_claims_send(db_t *db, const char *name, const char *sql, const char *service,
+              Hrss__Event *const *events, size_t n)
+{
+    static const uint32_t types[] = {PGARRAY_TEXT, PGARRAY_TEXT};
+    pgarray_t cols[2];
+    pgarray_init_types(cols, types, 2);
+    for (size_t i = 0; i < n; i++) {
+        pgarray_add_text(&cols[0], events[i]->scope);
+        pgarray_add_text(&cols[1], events[i]->id);
+    }
+    const char *values[3];
+    int lengths[3], formats[3];
+    int rc = -1;
+    if (pgarray_params(cols, 2, values, lengths, formats) == 0) {
+        values[2] = service;
+        lengths[2] = 0;
+        formats[2] = 0;
+        rc = db_pipeline_send(db, name, sql, 3, values, lengths, formats);
+    }
+    pgarray_free_all(cols, 2);
+    return rc;
+}
+
+int
+claims_insert_send(db_t *db, const char *service, Hrss__Event *const *events, size_t n)
+{
+    return s_claims_send(db, "claims_insert", CLAIMS_INSERT_SQL, service, events, n);
+}
+
+int
+claims_check_send(db_t *db, const char *service, Hrss__Event *const *events, size_t n)
+{
+    return s_claims_send(db, "claims_check", CLAIMS_CHECK_SQL, service, events, n);
+}
+
+int
+claims_check_result(db_t *db, size_t n, inbox_status_t *status)
+{
+    PGresult *res = db_pipeline_result(db);
+    if (!res)
+        return -1;
+    for (int r = 0; r < PQntuples(res); r++) {
+        int64_t ord = db_get_int64(res, r, 0);
+        /* an id this service accepted stays its duplicate */
+        if (ord >= 1 && (size_t) ord <= n && status[ord - 1] == INBOX_NEW)
+            status[ord - 1] = INBOX_CONFLICT;
+    }
+    PQclear(res);
+    return 0;
+}
+
 int
 inbox_record(db_t *db, const Hrss__Event *ev, inbox_status_t *status)
 {

@@ -40,6 +40,19 @@ int inbox_insert_send(db_t *db, Hrss__Event *const *events, size_t n);
 /* inbox_check then inbox_insert of one event. */
 int inbox_record(db_t *db, const Hrss__Event *ev, inbox_status_t *status);
 
+/* The id space every event-owning service shares (CONTRACT.md: an id names
+ * one event per token region across all services): idspace.claims holds
+ * (scope, id, service) of every accepted event, under a primary key on
+ * (scope, id), written in the same transaction as the owner's inbox row.
+ * See service.c (s_rows_send) for why a shared table. Both are sent into
+ * the caller's open pipeline (n > 0). A claim of an id another service
+ * holds fails with a unique violation (23505), like a resent inbox id; the
+ * check marks INBOX_CONFLICT the events (status[i] still INBOX_NEW) whose id
+ * another service holds. */
+int claims_insert_send(db_t *db, const char *service, Hrss__Event *const *events, size_t n);
+int claims_check_send(db_t *db, const char *service, Hrss__Event *const *events, size_t n);
+int claims_check_result(db_t *db, size_t n, inbox_status_t *status);
+
 /* Appends events (id, scope, type, region, occurred_at_us, data,
  * content_hash, cause) in order inside the caller's transaction, in one
  * statement; *last_seq gets the number of the last. */

@@ -18,17 +18,29 @@
  * before it writes anything: once it has written, it may not reject. An
  * event whose data still trips a database constraint aborts the
  * transaction; the batch is then applied again with each event alone in a
- * savepoint, and that event rejected ("invalid_data"). */
+ * savepoint, and that event rejected ("invalid_data").
+ *
+ * Bad input never stops a daemon: it is rejected, or (a peer's feed event)
+ * logged and skipped. A programmer error does: a statement that answers
+ * another number of rows than its run has events, or that the server cannot
+ * run at all (SQLSTATE class 42, 0A, 21), is logged and the daemon aborts
+ * (log_fatal); restarted, it catches up from what it committed, where a
+ * retry would fail the same way for ever.
+ *
+ * How the parts fit (the transaction, the ingest engine and its modes, the
+ * feed consumer, the loop): service_impl.h. */
 #ifndef HRSS_SERVICE_H
 #define HRSS_SERVICE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "arena.h"
 #include "db.h"
 #include "hrss.pb-c.h"
+#include "indicators.h"
 #include "pgarray.h"
 
 typedef struct service_t service_t;
@@ -106,6 +118,17 @@ typedef struct {
 typedef int(request_fn)(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
                         arena_t *arena);
 
+/* Scheduled work in the daemon's one loop. `fire` does the work and returns
+ * when it wants to run next (µs since the Unix epoch, realtime clock),
+ * INT64_MAX for "not until armed again", or -1 after a database error
+ * (run again in a second). Every timer fires once when the daemon starts,
+ * so work that fell due while it was down is done then. */
+typedef int64_t(service_timer_fn)(service_t *svc, int64_t now_us);
+typedef struct {
+    const char *name;
+    service_timer_fn *fire;
+} service_timer_t;
+
 typedef struct {
     const char *name;                      /* "employment": schema, role, endpoints */
     const event_handler_t *events;         /* {NULL} terminated, or NULL */
@@ -113,13 +136,43 @@ typedef struct {
     request_fn *on_person;
     request_fn *on_indicators;
     request_fn *on_targets;
+    const service_timer_t *timers;         /* {NULL} terminated, or NULL */
+    void *user;                            /* service_user's, until service_set_user */
+    const indicator_producer_t *produces;  /* {NULL} terminated, or NULL */
+    /* A domain's own requests (Request cases 30 and above, each service its
+     * range): whatever the cases above do not cover. */
+    request_fn *on_command;
 } service_def_t;
 
+/* Brings a timer's next run forward to due_us (never later than it is).
+ * A name that is not one of the service's timers is a programmer error: the
+ * daemon stops. A timer fires only while the database is reachable and the
+ * schema migrated, between requests, outside any transaction. */
+void service_timer_arm(service_t *svc, const char *name, int64_t due_us);
+
+/* For a timer's work: commits the transaction it opened (db_begin) with the
+ * outbox rows its service_emit calls gathered, and announces the change;
+ * -1 on a database error (the transaction is rolled back). */
+int service_commit(service_t *svc);
+/* Rolls back the transaction a timer opened and forgets its emitted rows. */
+void service_rollback(service_t *svc);
+
 /* Runs the daemon until SIGTERM/SIGINT: configuration, database, migrations,
- * sockets, loop. Returns the process exit code. */
+ * sockets, loop. Returns the process exit code. With HRSS_LIST_HANDLERS set
+ * in the environment it only lists what `def` registers
+ * (service_list_handlers) and returns. */
 int service_main(const service_def_t *def);
 
+/* Writes what `def` registers to `out`, one line each: "event <type>",
+ * "feed <source> <type>", "indicator <aggregate> <code>". 0, or -1 when
+ * the output fails. */
+int service_list_handlers(const service_def_t *def, FILE *out);
+
 db_t *service_db(service_t *svc);
+/* A pointer the service's own code keeps with the daemon (its page state,
+ * say), instead of file-scope state. */
+void service_set_user(service_t *svc, void *user);
+void *service_user(const service_t *svc);
 const char *service_name_of(const service_t *svc);
 
 /* Appends an event derived from `cause` (id "<cause id>/<type>") to the
@@ -133,6 +186,10 @@ int service_emit(service_t *svc, const Hrss__Event *cause, const char *type, con
  * still true at it. Each change is also announced on the service's PUB. */
 uint64_t service_version(const service_t *svc);
 void service_touch(service_t *svc);
+/* A request that committed outbox rows of its own, in SQL (a payment run:
+ * INSERT ... SELECT, under the outbox lock), says where the outbox ends now:
+ * the service's head moves on, a nudge goes out, its version changes. */
+void service_outbox_advanced(service_t *svc, uint64_t last_seq);
 
 /* Fills a Failure reply. */
 int service_fail(Hrss__Reply *reply, arena_t *arena, const char *code, const char *message,

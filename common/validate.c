@@ -208,11 +208,44 @@ utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp)
     return n;
 }
 
+/* White space of any script: text made only of it is blank. */
+static bool
+s_is_space(uint32_t cp)
+{
+    return cp == 0x20 || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) ||
+           cp == 0x202F || cp == 0x205F || cp == 0x3000;
+}
+
+/* Characters that are invisible or reorder what surrounds them (format and
+ * bidi controls: a right-to-left override makes "a\u202eb" display as
+ * something else in every table it reaches), and noncharacters, which are
+ * not text at all. Ordinary punctuation, and the middle dot of minority
+ * names (U+00B7, as in 阿依古丽·买买提), are not among them. */
+static bool
+s_is_format_or_nonchar(uint32_t cp)
+{
+    return cp == 0xAD ||                                  /* soft hyphen */
+           cp == 0x061C ||                                /* Arabic letter mark */
+           cp == 0x180E ||                                /* Mongolian vowel separator */
+           (cp >= 0x200B && cp <= 0x200F) ||              /* zero widths, LRM, RLM */
+           cp == 0x2028 || cp == 0x2029 ||                /* line and paragraph separators */
+           (cp >= 0x202A && cp <= 0x202E) ||              /* bidi embeddings, overrides */
+           (cp >= 0x2060 && cp <= 0x206F) ||              /* word joiner, invisible operators,
+                                                           * bidi isolates, deprecated formats */
+           cp == 0xFEFF ||                                /* zero width no-break space, BOM */
+           (cp >= 0xFFF9 && cp <= 0xFFFB) ||              /* interlinear annotation */
+           (cp >= 0xFDD0 && cp <= 0xFDEF) ||              /* noncharacters */
+           (cp & 0xFFFE) == 0xFFFE ||                     /* U+xFFFE, U+xFFFF of every plane */
+           (cp >= 0xE0000 && cp <= 0xE007F);              /* tags */
+}
+
 /* Control characters are refused everywhere, tab and newline included: these
  * are names, titles and reasons, displayed in tables and in generated text.
- * C1 controls (U+0080..U+009F) count as control characters too. Invalid
- * UTF-8 wins over length, so the reported code does not depend on where the
- * bad byte sits. */
+ * C1 controls (U+0080..U+009F) count as control characters too, and so do
+ * format controls and noncharacters (s_is_format_or_nonchar). Text that is
+ * all white space is blank: a name "   " names nobody. Invalid UTF-8 wins
+ * over length, so the reported code does not depend on where the bad byte
+ * sits. */
 int
 text_check(const char *s, size_t len, size_t max_chars, const char **code)
 {
@@ -220,14 +253,20 @@ text_check(const char *s, size_t len, size_t max_chars, const char **code)
         return s_fail(code, CODE_TEXT);
     const unsigned char *p = (const unsigned char *) s;
     size_t chars = 0;
+    bool blank = true;
     for (size_t i = 0; i < len;) {
         uint32_t cp;
         size_t n = utf8_decode(p + i, len - i, &cp);
-        if (n == 0 || cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F))
+        if (n == 0 || cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) ||
+            s_is_format_or_nonchar(cp))
             return s_fail(code, CODE_TEXT);
+        if (!s_is_space(cp))
+            blank = false;
         i += n;
         chars++;
     }
+    if (len && blank)
+        return s_fail(code, CODE_TEXT);
     if (chars > max_chars)
         return s_fail(code, CODE_TOO_LONG);
     return 0;

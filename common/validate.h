@@ -44,7 +44,11 @@ int ref_id_check(const char *s, size_t len, const char **code);
  * length with the code point in *cp, or 0 if it is not valid. */
 size_t utf8_decode(const unsigned char *s, size_t avail, uint32_t *cp);
 
-/* Valid UTF-8 of at most `max_chars` code points, no control characters. */
+/* Valid UTF-8 of at most `max_chars` code points: no control characters, no
+ * format or bidi controls (U+200B..U+200F, U+202A..U+202E, U+2066..U+2069,
+ * U+FEFF ...), no noncharacters (U+FDD0..U+FDEF, U+xFFFE/U+xFFFF), and not
+ * blank (all white space, U+3000 included). The empty string passes: callers
+ * that need text refuse it themselves. */
 int text_check(const char *s, size_t len, size_t max_chars, const char **code);
 
 #endif

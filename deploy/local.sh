@@ -30,6 +30,7 @@ readonly PACKAGES=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-de
     protobuf-c-compiler libpq-dev libjansson-dev libmicrohttpd-dev libsodium-dev
     libcmocka-dev postgresql-15 postgresql-client-15 python3 curl procps iproute2 wrk
     clang libclang-rt-14-dev valgrind   # fuzz targets (libFuzzer), memcheck
+    python3-prometheus-client          # test_metrics_exposition parses /metrics with it
     nodejs chromium fonts-wqy-microhei)   # the dashboard's ECharts (npm) and its browser test
 readonly DB_NAME=hrss
 readonly PG_SUPERUSER=postgres
@@ -174,6 +175,28 @@ npm_install() {
     fi
     [[ ${2:-} == optional ]] || die "npm ci in $dir failed (is npm installed, the npm registry reachable?)"
     log "warning: npm ci in $dir failed: the dashboard will show its tables without charts"
+}
+
+# openapi_linter: Redocly's CLI for the lint.openapi test, installed with npm
+# from tests/openapi/package-lock.json into tests/openapi/node_modules (nothing
+# global). Node.js and npm come from Debian's archive when missing.
+openapi_linter() {
+    local dir=$REPO/tests/openapi
+    if ! command -v npm >/dev/null; then
+        ((AS_ROOT)) || die "npm not found (for the OpenAPI lint): sudo apt-get install -y nodejs npm"
+        log "installing nodejs and npm (for the OpenAPI lint)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -q && apt-get install -y -q --no-install-recommends nodejs npm ||
+            die "apt-get install nodejs npm failed"
+    fi
+    # installed already from this very lock file: nothing to do
+    if [[ -x $dir/node_modules/.bin/redocly && -f $dir/node_modules/.package-lock.json &&
+        ! $dir/package-lock.json -nt $dir/node_modules/.package-lock.json ]]; then
+        return 0
+    fi
+    log "installing the OpenAPI linter into $dir/node_modules (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) ||
+        die "npm ci in $dir failed (the npm registry must be reachable once)"
 }
 
 # --- PostgreSQL -------------------------------------------------------------------
@@ -432,8 +455,9 @@ passwords_load() {
     mv -f "$tmp" "$PW_FILE"
 }
 
-# db_provision: database, one login role per service owning one schema, and
-# nothing granted to PUBLIC. Safe to run again: existing objects are kept.
+# db_provision: database, one login role per service owning one schema, the
+# id space the event-owning services share (idspace.claims), and nothing
+# granted to PUBLIC. Safe to run again: existing objects are kept.
 db_provision() {
     passwords_load
     local s sql_roles="" sql_schemas="" roles
@@ -466,9 +490,23 @@ REVOKE ALL ON SCHEMA public FROM PUBLIC;
 REVOKE CONNECT, TEMPORARY ON DATABASE $DB_NAME FROM PUBLIC;
 GRANT CONNECT ON DATABASE $DB_NAME TO $roles;
 $sql_schemas
+-- The id space the services that own events share (CONTRACT.md: an id names
+-- one event per token region across all services; common/service.c,
+-- s_rows_send, says why one table): each claims the ids it accepts, in its
+-- own transaction. Owned by no service; each may read and add, never change.
+CREATE SCHEMA IF NOT EXISTS idspace;
+REVOKE ALL ON SCHEMA idspace FROM PUBLIC;
+CREATE TABLE IF NOT EXISTS idspace.claims (
+    scope    text COLLATE "C" NOT NULL,
+    event_id text COLLATE "C" NOT NULL,
+    service  text NOT NULL,
+    PRIMARY KEY (scope, event_id));
+REVOKE ALL ON idspace.claims FROM PUBLIC;
+GRANT USAGE ON SCHEMA idspace TO hrss_employment, hrss_insurance, hrss_arrears;
+GRANT SELECT, INSERT ON idspace.claims TO hrss_employment, hrss_insurance, hrss_arrears;
 COMMIT;
 EOF
-    log "database $DB_NAME: roles ${roles} each own one schema"
+    log "database $DB_NAME: roles ${roles} each own one schema; idspace.claims shared"
 }
 
 # --- environment file ---------------------------------------------------------------
@@ -1015,6 +1053,7 @@ cmd_test() {
     trap 'exit 143' TERM
 
     ensure_packages
+    openapi_linter
     test_pass "${BUILD_DIR:-$REPO/build}" OFF "$@"
     ((TEST_RC == 0)) || exit "$TEST_RC"
     test_fuzz "$@"

@@ -162,6 +162,28 @@ const event_handler_t employment_event_handlers[] = {
      .key = service_person_key, .result = s_verdict},
     {.type = "employment.employed", .send = s_employed, .key = service_person_key,
      .result = s_verdict},
+    /* the other aggregates: jobs.c, fairs.c, graduates.c, trainings.c,
+     * placements.c, funds.c */
+    {.type = "employment.job_posted", .check = employment_job_check,
+     .send = employment_job_posted, .key = employment_job_key, .result = employment_job_result},
+    {.type = "employment.job_recommended", .send = employment_job_recommended,
+     .key = service_person_key, .result = employment_recommendation_verdict},
+    {.type = "employment.recommendation_result", .send = employment_recommendation_result,
+     .key = service_person_key, .result = employment_recommendation_verdict},
+    {.type = "employment.job_fair_held", .send = employment_job_fair_held,
+     .key = employment_fair_key, .result = employment_fair_result},
+    {.type = "employment.graduate_followed_up", .send = employment_graduate_followed_up,
+     .key = service_person_key, .result = employment_person_result},
+    {.type = "employment.training_completed", .send = employment_training_completed,
+     .key = service_person_key, .result = employment_person_result},
+    {.type = "employment.public_welfare_placed", .send = employment_public_welfare_placed,
+     .key = service_person_key, .result = employment_person_result},
+    {.type = "employment.startup_loan_disbursed", .check = employment_loan_check,
+     .send = employment_startup_loan_disbursed, .key = employment_loan_key,
+     .result = employment_loan_result},
+    {.type = "employment.subsidy_paid", .check = employment_subsidy_check,
+     .send = employment_subsidy_paid, .key = employment_subsidy_key,
+     .result = employment_subsidy_result},
     {.type = NULL}};
 
 /* ---- insurance's feed ------------------------------------------------------ */
@@ -263,6 +285,16 @@ employment_on_person(service_t *svc, const Hrss__Request *req, Hrss__Reply *repl
         part->labor = r;
     }
     PQclear(res);
+    /* what each aggregate did for the person */
+    if (part->labor && (employment_jobs_person(svc, req->person->id_number, part->labor, arena) ||
+                        employment_graduates_person(svc, req->person->id_number, part->labor,
+                                                    arena) ||
+                        employment_trainings_person(svc, req->person->id_number, part->labor,
+                                                    arena) ||
+                        employment_placements_person(svc, req->person->id_number, part->labor,
+                                                     arena) ||
+                        employment_funds_person(svc, req->person->id_number, part->labor, arena)))
+        return service_fail(reply, arena, "unavailable", db_error(service_db(svc)), true);
     reply->body_case = HRSS__REPLY__BODY_PERSON;
     reply->person = part;
     return 0;

@@ -4,6 +4,7 @@
 
 static const feed_subscription_t s_feeds[] = {
     {"insurance", employment_insurance_feed, NULL}, /* deaths mark persons deceased */
+    {"arrears", employment_arrears_feed, NULL},     /* the blacklist refuses job posts */
     {NULL, NULL, NULL}};
 
 static const service_def_t s_employment = {

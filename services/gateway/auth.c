@@ -8,7 +8,12 @@
  * after PostgreSQL has sent the notification, milliseconds after the commit
  * (its backend sends it as soon as it notices; nothing makes the gateway
  * wait for it). A new database session (after a reconnect) empties it too,
- * and no entry outlives its TTL or its token's expiry. */
+ * and no entry outlives its TTL or its token's expiry.
+ *
+ * Unknown (or revoked, or expired) tokens are remembered too, for a few
+ * seconds and emptied by the same notifications, so that a client repeating
+ * a bad token costs no lookup; and a client address that keeps failing is
+ * held back before its token is looked at (ratelimit.c). */
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +25,8 @@
 
 #define CACHE_SLOTS 1024            /* power of two */
 #define CACHE_TTL_MS (5 * 60 * 1000)
+#define UNKNOWN_SLOTS 1024          /* power of two */
+#define UNKNOWN_TTL_MS (10 * 1000)
 
 typedef struct {
     bool used;
@@ -29,8 +36,14 @@ typedef struct {
     int64_t cached_ms;
 } cached_token_t;
 
+typedef struct {
+    uint8_t hash[TOKEN_HASH_LEN];
+    int64_t cached_ms;              /* 0: free */
+} unknown_token_t;
+
 struct token_cache_t {
     cached_token_t slots[CACHE_SLOTS];
+    unknown_token_t unknown[UNKNOWN_SLOTS];
     unsigned generation;            /* db session the cache and the LISTEN belong to */
     bool listening;
 };
@@ -55,6 +68,7 @@ static void
 s_cache_clear(token_cache_t *c)
 {
     memset(c->slots, 0, sizeof c->slots);
+    memset(c->unknown, 0, sizeof c->unknown);
 }
 
 /* Empties the cache when tokens may have changed: a notification from
@@ -92,6 +106,34 @@ s_slot(token_cache_t *c, const uint8_t hash[TOKEN_HASH_LEN])
     return &c->slots[i];
 }
 
+static unknown_token_t *
+s_unknown_slot(token_cache_t *c, const uint8_t hash[TOKEN_HASH_LEN])
+{
+    size_t i = ((size_t) hash[2] | (size_t) hash[3] << 8) & (UNKNOWN_SLOTS - 1);
+    return &c->unknown[i];
+}
+
+/* A refusal of who is asking: 401, and a failure charged to the address. */
+static void
+s_refuse(gateway_t *gw, http_req_t *req, const char *title, const char *detail)
+{
+    ratelimit_address_failed(gw->limits, req->client);
+    http_problem(req, 401, "unauthorized", title, detail, NULL);
+}
+
+/* 429 before authentication: the address failed too often just now. Audited
+ * like the refusals it stands for. */
+static void
+s_held_back(gateway_t *gw, http_req_t *req, int wait)
+{
+    req->retry_after = wait;
+    audit_record(gw, req, "auth_rate_limited", req->audit_region, 429,
+                 "too many failed authentications from this address");
+    http_problem(req, 429, "rate_limited", "Too many failed authentications",
+                 "this address sent too many invalid tokens; retry after the given seconds",
+                 NULL);
+}
+
 static void
 s_unavailable(http_req_t *req)
 {
@@ -104,17 +146,22 @@ int
 auth_authenticate(gateway_t *gw, http_req_t *req, principal_t *who)
 {
     const char *h = req->authorization;
-    if (!h || strncasecmp(h, "Bearer ", 7) != 0) {
-        http_problem(req, 401, "unauthorized", "Authentication required",
-                     "send Authorization: Bearer <token>", NULL);
-        return -1;
-    }
-    const char *token = h + 7;
+    bool bearer = h && strncasecmp(h, "Bearer ", 7) == 0;
+    const char *token = bearer ? h + 7 : "";
     while (*token == ' ')
         token++;
     uint8_t hash[TOKEN_HASH_LEN];
-    if (token_hash(token, strlen(token), hash)) {
-        http_problem(req, 401, "unauthorized", "Invalid token", "the token is not valid", NULL);
+    bool well_formed = bearer && token_hash(token, strlen(token), hash) == 0;
+    if (!well_formed) {
+        int wait = ratelimit_address_check(gw->limits, req->client);
+        if (wait > 0) {
+            s_held_back(gw, req, wait);
+            return -1;
+        }
+        if (!bearer)
+            s_refuse(gw, req, "Authentication required", "send Authorization: Bearer <token>");
+        else
+            s_refuse(gw, req, "Invalid token", "the token is not valid");
         return -1;
     }
     db_t *db = gateway_db(gw);
@@ -134,6 +181,19 @@ auth_authenticate(gateway_t *gw, http_req_t *req, principal_t *who)
         (slot->expires_us == 0 || slot->expires_us > now_us())) {
         *who = slot->who;
         return 0;
+    }
+    /* not known as valid: from here on, each attempt may fail, and an
+     * address that keeps failing waits before anything is looked up */
+    int wait = ratelimit_address_check(gw->limits, req->client);
+    if (wait > 0) {
+        s_held_back(gw, req, wait);
+        return -1;
+    }
+    unknown_token_t *unknown = s_unknown_slot(gw->tokens, hash);
+    if (unknown->cached_ms && now_ms - unknown->cached_ms < UNKNOWN_TTL_MS &&
+        sodium_memcmp(unknown->hash, hash, TOKEN_HASH_LEN) == 0) {
+        s_refuse(gw, req, "Invalid token", "the token is unknown, revoked or expired");
+        return -1;
     }
 
     const char *values[] = {(const char *) hash};
@@ -169,8 +229,9 @@ auth_authenticate(gateway_t *gw, http_req_t *req, principal_t *who)
     }
     PQclear(res);
     if (!found) {
-        http_problem(req, 401, "unauthorized", "Invalid token",
-                     "the token is unknown, revoked or expired", NULL);
+        memcpy(unknown->hash, hash, TOKEN_HASH_LEN);
+        unknown->cached_ms = now_ms;
+        s_refuse(gw, req, "Invalid token", "the token is unknown, revoked or expired");
         return -1;
     }
     return 0;

@@ -1,13 +1,14 @@
 /* POST /v1/events: validate every event, split the batch by owning service,
  * send each part as one request, and answer per event in the order given. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "event_codec.h"
 #include "gateway.h"
 #include "jsonw.h"
+#include "hrss_limits.h"
 
-#define EVENTS_MAX 1000
 
 /* The answer for one event. Strings are owned (copied from the codec's
  * error or the service's reply, which do not outlive the request); `status`
@@ -123,6 +124,24 @@ s_finish(http_req_t *req)
     http_respond_jsonw(req, 200, &out);
 }
 
+/* Why a token of `role` may not push `type`: the one type it may push
+ * when there is one ("a province token may push X only"), else the type. */
+static void
+s_forbidden_message(role_t role, const event_type_t *type, char *out, size_t size)
+{
+    size_t n, pushable = 0;
+    const event_type_t *all = event_type_all(&n), *only = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (event_type_pushable_by(&all[i], role)) {
+            pushable++;
+            only = &all[i];
+        }
+    if (pushable == 1)
+        snprintf(out, size, "a %s token may push %s only", role_name(role), only->type);
+    else
+        snprintf(out, size, "a %s token may not push %s", role_name(role), type->type);
+}
+
 static const char *const s_outcomes[] = {"accepted", "duplicate", "rejected", "retry"};
 
 static void
@@ -147,6 +166,38 @@ s_on_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *reply)
     s_finish(req);
 }
 
+/* The ids of one request and the service each went to: an open-addressing
+ * table, at most half full (EVENTS_MAX events). */
+#define ID_SLOTS 2048
+
+typedef struct {
+    const char *id;
+    service_id_t owner;
+} id_slot_t;
+
+/* Whether event `ev` (valid, going to `owner`) reuses the id of an earlier
+ * event of the request that goes to another service. An id names one event
+ * per token region across all services (CONTRACT.md); across requests the
+ * services' shared claims enforce it (service.c, s_rows_send), but the
+ * parts of one request go to their services at once, so there the first
+ * would win only by chance. Decided here, in order: the later one is the
+ * conflict, whatever becomes of the earlier. */
+static bool
+s_id_taken_elsewhere(id_slot_t *slots, const Hrss__Event *ev, service_id_t owner)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (const char *p = ev->id; *p; p++)
+        h = (h ^ (unsigned char) *p) * 1099511628211ULL;
+    for (size_t i = h & (ID_SLOTS - 1);; i = (i + 1) & (ID_SLOTS - 1)) {
+        if (!slots[i].id) {
+            slots[i] = (id_slot_t){ev->id, owner};
+            return false;
+        }
+        if (strcmp(slots[i].id, ev->id) == 0)
+            return slots[i].owner != owner;
+    }
+}
+
 void
 events_post(gateway_t *gw, http_req_t *req)
 {
@@ -160,9 +211,9 @@ events_post(gateway_t *gw, http_req_t *req)
         return;
     }
     size_t n = events->size;
-    if (n < 1 || n > EVENTS_MAX) {
+    if (n < 1 || n > LIMIT_BATCH_EVENTS) {
         http_problem(req, 400, "invalid_envelope", "Wrong number of events",
-                     "a request carries 1 to 1000 events", NULL);
+                     "a request carries 1 to " LIMIT_STR(LIMIT_BATCH_EVENTS) " events", NULL);
         return;
     }
     events_work_t *w = gateway_work_new(req, sizeof *w, s_work_free);
@@ -178,6 +229,11 @@ events_post(gateway_t *gw, http_req_t *req)
         return;
     }
 
+    id_slot_t *ids = calloc(ID_SLOTS, sizeof *ids);
+    if (!ids) {
+        http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
+        return;
+    }
     size_t outside = 0;                     /* events refused as out of scope */
     char first_outside[REGION_LEN + 1] = "";
     size_t i = 0;
@@ -194,11 +250,16 @@ events_post(gateway_t *gw, http_req_t *req)
             if (strcmp(err.code, "out_of_scope") == 0 && outside++ == 0)
                 snprintf(first_outside, sizeof first_outside, "%.12s",
                          jsonr_get(event, "region")->as.string);
-        } else if (req->who.role == ROLE_PROVINCE &&
-                   strcmp(type->type, "insurance.suspicious_record_received") != 0) {
-            /* the province pushes suspicious records only (CONTRACT.md, Roles) */
-            s_answer(a, "rejected", "forbidden_type", "type",
-                     "a province token may push insurance.suspicious_record_received only");
+        } else if (!event_type_pushable_by(type, req->who.role)) {
+            /* the roles that may push a type are in its catalog entry: a
+             * province pushes suspicious records only */
+            char message[160];
+            s_forbidden_message(req->who.role, type, message, sizeof message);
+            s_answer(a, "rejected", "forbidden_type", "type", message);
+            event_clear(&w->events[i]);
+        } else if (s_id_taken_elsewhere(ids, &w->events[i], type->owner)) {
+            s_answer(a, "rejected", "id_conflict", "id",
+                     "an earlier event of this request has this id for another service");
             event_clear(&w->events[i]);
         } else {
             a->status = "retry";   /* until its part's answer (every part gets one) */
@@ -206,6 +267,7 @@ events_post(gateway_t *gw, http_req_t *req)
         }
         i++;
     }
+    free(ids);
     arena_reset(gw->scratch);   /* the events are packed: their data messages are done */
     if (outside)
         audit_record(gw, req, "out_of_scope", first_outside, 200,

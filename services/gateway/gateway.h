@@ -21,15 +21,17 @@
 #include "db.h"
 #include "event_types.h"
 #include "hrss.pb-c.h"
+#include "hrss_limits.h"
 #include "jsonr.h"
 #include "jsonw.h"
 #include "region.h"
 #include "token.h"
 
-#define BODY_MAX (4 * 1024 * 1024)        /* CONTRACT.md: body at most 4 MiB */
+#define BODY_MAX LIMIT_BODY_BYTES
 #define QUERY_ARGS_MAX 16
 #define HTTP_HEADERS_MAX 8
 
+typedef struct audit_t audit_t;
 typedef struct pending_t pending_t;
 typedef struct metrics_t metrics_t;
 typedef struct ratelimit_t ratelimit_t;
@@ -54,6 +56,7 @@ typedef struct gateway_t {
     metrics_t *metrics;
     ratelimit_t *limits;
     token_cache_t *tokens;
+    audit_t *audit;                        /* rows on their way to the audit table */
     jsonr_t *bodies;                       /* reads each request body (gateway_parse_body) */
     arena_t *scratch;                      /* a route's short-lived decoding, reset by it */
     dashboard_t *dashboard;                /* the dashboard's assets (dashboard.c) */
@@ -75,6 +78,8 @@ struct http_req_t {
     char method[8];
     char *url;
     char *authorization;
+    char client[48];            /* the peer's address, for limits and the audit */
+    bool bad_uri;               /* the raw request target holds %00 */
     char *body;
     size_t body_len, body_cap;
     bool body_too_large;
@@ -101,9 +106,12 @@ struct http_req_t {
     int nheaders;
     const char *content_type;
     int retry_after;            /* seconds, for 429/503; 0: none */
+    char allow[24];             /* 405: the methods the path accepts */
+    bool close;                 /* close the connection after the response */
     bool queued;                /* routed */
     bool answered;
-    bool suspended;             /* waiting for a service */
+    bool suspended;             /* waiting for a service or for its audit row */
+    int audit_pending;          /* audit rows it waits for (audit.c) */
 };
 
 /* ---- http.c: libmicrohttpd glue ------------------------------------------------ */
@@ -125,6 +133,9 @@ void http_respond_jsonw(http_req_t *req, int status, jsonw_t *out);
 void http_problem(http_req_t *req, int status, const char *type, const char *title,
                   const char *detail, json_t *errors);
 const char *http_arg(const http_req_t *req, const char *key);
+/* An unsigned decimal of 1 to `max_digits` digits, nothing else (no sign,
+ * space or prefix), at most `max`: 0 with *out set, else -1. */
+int http_digits(const char *s, size_t max_digits, uint64_t max, uint64_t *out);
 
 /* ---- upstream.c: requests to the services -------------------------------------- */
 /* Called once per request: with the reply, or with NULL when the service did
@@ -161,10 +172,23 @@ int auth_authenticate(gateway_t *gw, http_req_t *req, principal_t *who);
 bool auth_in_scope(const principal_t *who, const char *region);
 
 /* ---- audit.c: the hash-chained audit trail ---------------------------------- */
-/* Appends one row (refusals, operator changes). A failure to audit is logged,
- * never turned into a failure of the request. */
-void audit_record(gateway_t *gw, const http_req_t *req, const char *action, const char *region,
+audit_t *audit_new(const char *conninfo);
+void audit_destroy(audit_t **self_p);
+/* Queues one row (refusals, operator changes); the request's response waits
+ * until it is committed (at most a few seconds). Never blocks; a failure to
+ * audit is logged, never turned into a failure of the request. */
+void audit_record(gateway_t *gw, http_req_t *req, const char *action, const char *region,
                   int status, const char *detail);
+/* The request is going away: no row may resume it. */
+void audit_forget(gateway_t *gw, http_req_t *req);
+/* The loop's part: the poll item of the row in flight (false: none), the
+ * work to do after polling, the ms until a deadline of the audit (at most
+ * `cap`), the reconnection once a second, and the last rows at shutdown. */
+bool audit_pollitem(gateway_t *gw, zmq_pollitem_t *item);
+void audit_run(gateway_t *gw);
+int64_t audit_timeout_ms(gateway_t *gw, int64_t cap);
+void audit_tick(gateway_t *gw);
+void audit_close(gateway_t *gw);
 
 /* ---- metrics.c: Prometheus exposition -------------------------------------------- */
 metrics_t *metrics_new(void);
@@ -183,6 +207,11 @@ ratelimit_t *ratelimit_new(void);
 void ratelimit_destroy(ratelimit_t **self_p);
 /* 0 when `who` may go on; else the seconds to wait (Retry-After). */
 int ratelimit_take(ratelimit_t *self, const principal_t *who);
+/* Failed authentications from a client address (HRSS_AUTH_FAILURE_RATE per
+ * second, two seconds' burst): 0 while it may try again, else the seconds
+ * to wait; and the charge of one failure. */
+int ratelimit_address_check(ratelimit_t *self, const char *client);
+void ratelimit_address_failed(ratelimit_t *self, const char *client);
 
 /* ---- openapi_yaml.c (generated from openapi.yaml) ---------------------------------- */
 extern const unsigned char openapi_yaml[];
@@ -205,6 +234,10 @@ void reads_ready(gateway_t *gw, http_req_t *req);
 /* GET /v1/ping?service=NAME: one Ping to the service, timed (the cost of a hop). */
 void reads_ping(gateway_t *gw, http_req_t *req);
 void reads_metrics(gateway_t *gw, http_req_t *req);
+
+/* ---- insurance_routes.c: /v1/insurance/... (route pattern, its {x} segments) ------- */
+void insurance_routes(gateway_t *gw, http_req_t *req, const char *pattern,
+                      const char *captured[2]);
 
 /* ---- dashboard.c: GET /dashboard/ and its assets ---------------------------------- */
 /* The page, its script and styles (embedded) and ECharts (read from

@@ -4,11 +4,13 @@
  * suspended, and resumed when the answer is stored. No thread hands a
  * request to another, so a request costs no wake-up of a second thread. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -24,6 +26,8 @@ s_req_free(http_req_t *req)
 {
     if (!req)
         return;
+    if (req->audit_pending && req->gw)
+        audit_forget(req->gw, req);
     free(req->url);
     free(req->authorization);
     free(req->body);
@@ -38,10 +42,13 @@ s_req_free(http_req_t *req)
 }
 
 static enum MHD_Result
-s_collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+s_collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+              const char *value, size_t value_size)
 {
     (void) kind;
     http_req_t *req = cls;
+    if (strlen(key) != key_size || (value && strlen(value) != value_size))
+        req->bad_uri = true;   /* %00: a value the handlers would see cut short */
     if (req->nargs == QUERY_ARGS_MAX) {
         req->too_many_args = true;
         return MHD_NO;
@@ -50,6 +57,24 @@ s_collect_arg(void *cls, enum MHD_ValueKind kind, const char *key, const char *v
     req->args[req->nargs].value = strdup(value ? value : "");
     req->nargs++;
     return MHD_YES;
+}
+
+int
+http_digits(const char *s, size_t max_digits, uint64_t max, uint64_t *out)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n == 0 || n > max_digits || n > 19)
+        return -1;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (uint64_t) (s[i] - '0');   /* 19 digits cannot overflow */
+    }
+    if (v > max)
+        return -1;
+    *out = v;
+    return 0;
 }
 
 const char *
@@ -72,8 +97,12 @@ s_queue_response(struct MHD_Connection *conn, http_req_t *req)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, req->content_type);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    if (req->gw && req->gw->stopping)   /* no keep-alive: the gateway is going away */
+    if (req->close || (req->gw && req->gw->stopping))
+        /* no keep-alive: the gateway is going away, or what follows on the
+         * connection cannot be told apart from this request's body */
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    if (req->allow[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, req->allow);
     if (req->retry_after > 0) {
         char v[16];
         snprintf(v, sizeof v, "%d", req->retry_after);
@@ -101,28 +130,132 @@ s_answer_now(struct MHD_Connection *conn, http_req_t *req, int status, const cha
     return s_queue_response(conn, req);
 }
 
+/* What the request's headers say about its framing (RFC 9112). */
+typedef struct {
+    int content_length;     /* how many Content-Length headers */
+    int transfer_encoding;
+    int host;
+    bool chunked;           /* the one Transfer-Encoding is exactly "chunked" */
+    bool malformed;         /* a NUL in a header, or a space in a header's name */
+} framing_t;
+
+static enum MHD_Result
+s_collect_header(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                 const char *value, size_t value_size)
+{
+    (void) kind;
+    framing_t *f = cls;
+    if (strlen(key) != key_size || (value && strlen(value) != value_size))
+        f->malformed = true;
+    for (const char *p = key; *p; p++)
+        if (isspace((unsigned char) *p) || !isprint((unsigned char) *p))
+            f->malformed = true;   /* "Content-Length : 3": a name with a space */
+    if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0)
+        f->content_length++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_HOST) == 0)
+        f->host++;
+    else if (strcasecmp(key, MHD_HTTP_HEADER_TRANSFER_ENCODING) == 0) {
+        f->transfer_encoding++;
+        f->chunked = value && strcasecmp(value, "chunked") == 0;
+    }
+    return MHD_YES;
+}
+
+/* Refuses a request whose length or target is ambiguous, before a byte of
+ * its body is read: a proxy in front may have framed it otherwise, and the
+ * bytes after it would be read as a request of their own (smuggling). Each
+ * such refusal closes the connection. */
+static int
+s_check_framing(struct MHD_Connection *conn, http_req_t *req, const char *version)
+{
+    framing_t f = {0};
+    MHD_get_connection_values_n(conn, MHD_HEADER_KIND, s_collect_header, &f);
+    const char *title = NULL, *detail = NULL, *type = "invalid_framing";
+    int status = 400;
+    if (f.malformed) {
+        title = "Malformed header";
+        detail = "a header name holds a space or a header holds a NUL byte";
+    } else if (f.transfer_encoding && f.content_length) {
+        title = "Ambiguous length";
+        detail = "send Content-Length or Transfer-Encoding, not both";
+    } else if (f.transfer_encoding > 1 || (f.transfer_encoding && !f.chunked)) {
+        status = 501;
+        type = "unsupported_transfer_encoding";
+        title = "Transfer-Encoding not implemented";
+        detail = "the only transfer coding accepted is chunked";
+    } else if (f.content_length > 1) {
+        title = "Ambiguous length";
+        detail = "send one Content-Length header";
+    } else if (f.host != 1 && strcmp(version, MHD_HTTP_VERSION_1_0) != 0) {
+        type = "invalid_request";
+        title = "Host header required";
+        detail = "an HTTP/1.1 request carries exactly one Host header";
+    } else if (req->bad_uri) {
+        type = "invalid_request";
+        title = "NUL in the request target";
+        detail = "the path or a query value holds %00";
+    }
+    if (!title)
+        return 0;
+    req->close = true;
+    http_problem(req, status, type, title, detail, NULL);
+    return -1;
+}
+
+/* Called by libmicrohttpd with the raw request target, before the headers
+ * are read: the request's state starts here, so that the target is seen
+ * before its percent-escapes are decoded (a %00 would cut it short). */
+static void *
+s_uri_log(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+    (void) cls;
+    http_req_t *req = calloc(1, sizeof *req);
+    if (!req)
+        return NULL;
+    req->conn = conn;
+    for (const char *p = uri; p && (p = strchr(p, '%')); p++)
+        if (p[1] == '0' && p[2] == '0')
+            req->bad_uri = true;
+    return req;
+}
+
 static enum MHD_Result
 s_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
          const char *version, const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
-    (void) version;
     gateway_t *gw = cls;
     http_req_t *req = *con_cls;
 
-    if (!req) {
-        req = calloc(1, sizeof *req);
-        if (!req)
-            return MHD_NO;
-        *con_cls = req;
+    if (!req || !req->gw) {
+        if (!req) {
+            req = calloc(1, sizeof *req);
+            if (!req)
+                return MHD_NO;
+            *con_cls = req;
+        }
         req->conn = conn;
         req->gw = gw;
         snprintf(req->method, sizeof req->method, "%s", method);
         req->url = strndup(url, URL_MAX);
+        const union MHD_ConnectionInfo *ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        const struct sockaddr *sa = ci ? ci->client_addr : NULL;
+        if (sa && sa->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *) sa)->sin_addr, req->client,
+                      sizeof req->client);
+        else if (sa && sa->sa_family == AF_INET6)
+            inet_ntop(AF_INET6, &((const struct sockaddr_in6 *) sa)->sin6_addr, req->client,
+                      sizeof req->client);
         const char *auth =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
         if (auth)
             req->authorization = strndup(auth, 512);
-        MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, s_collect_arg, req);
+        MHD_get_connection_values_n(conn, MHD_GET_ARGUMENT_KIND, s_collect_arg, req);
+        if (s_check_framing(conn, req, version)) {
+            req->answered = true;
+            metrics_early_refusal(gw->metrics);
+            return s_queue_response(conn, req);
+        }
         const char *length =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (length && strtoull(length, NULL, 10) > BODY_MAX)
@@ -181,9 +314,10 @@ s_access(void *cls, struct MHD_Connection *conn, const char *url, const char *me
     req->started_ms = monotonic_ms();
     req->started_us = monotonic_us();
     routes_dispatch(gw, req);
-    if (req->answered)
+    if (req->answered && !req->audit_pending)
         return s_queue_response(conn, req);
-    /* the answer waits for a service: off the loop's list until it is stored */
+    /* the answer waits for a service or its audit row: off the loop's list
+     * until it is stored */
     req->suspended = true;
     MHD_suspend_connection(conn);
     return MHD_YES;
@@ -227,7 +361,8 @@ http_start(gateway_t *gw, const char *addr, int port)
         MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, (uint16_t) port, NULL,
         NULL, s_access, gw, MHD_OPTION_SOCK_ADDR, &sin, MHD_OPTION_CONNECTION_TIMEOUT, timeout_s,
         MHD_OPTION_CONNECTION_LIMIT, connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, per_ip,
-        MHD_OPTION_NOTIFY_COMPLETED, s_completed, gw, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, s_completed, gw, MHD_OPTION_URI_LOG_CALLBACK, s_uri_log,
+        gw, MHD_OPTION_END);
     return gw->mhd ? 0 : -1;
 }
 
@@ -301,7 +436,7 @@ http_respond(http_req_t *req, int status, const char *content_type, char *body, 
              (long long) (us / 1000), req->who.name[0] ? req->who.name : "-");
     if (req->gw && req->queued)
         metrics_request(req->gw->metrics, req->route, status, us);
-    if (req->suspended) {
+    if (req->suspended && !req->audit_pending) {
         req->suspended = false;
         MHD_resume_connection(req->conn);
     }

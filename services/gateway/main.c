@@ -30,6 +30,7 @@ s_tick(gateway_t *gw)
 {
     static bool down_logged = false;
     curve_tick(gw->curve);   /* reconnect to services that refused our key, once due */
+    audit_tick(gw);
     if (db_ensure(gw->db)) {
         if (!down_logged)
             log_error("database unavailable: %s", db_error(gw->db));
@@ -51,7 +52,7 @@ static int
 s_loop(gateway_t *gw)
 {
     int64_t next_tick = 0, drain_until = 0;
-    zmq_pollitem_t items[SERVICE_COUNT + 2];
+    zmq_pollitem_t items[SERVICE_COUNT + 3];
     for (;;) {
         int64_t now = monotonic_ms();
         if (s_stop && !drain_until) {
@@ -66,8 +67,12 @@ s_loop(gateway_t *gw)
             upstream_answers_changed(gw);   /* no cached answer is older than a tick */
             next_tick = now + TICK_MS;
         }
-        int64_t timeout = http_timeout_ms(gw, upstream_expire(gw, now, next_tick - now));
+        int64_t timeout = http_timeout_ms(
+            gw, audit_timeout_ms(gw, upstream_expire(gw, now, next_tick - now)));
         int n = upstream_pollitems(gw, items, SERVICE_COUNT + 1);
+        int nzmq = n;
+        if (audit_pollitem(gw, &items[n]))
+            n++;
         items[n++] = (zmq_pollitem_t){NULL, http_pollfd(gw), ZMQ_POLLIN, 0};
         if (zmq_poll(items, n, (long) (timeout > 0 ? timeout : 0)) < 0) {
             if (errno == EINTR)
@@ -76,8 +81,10 @@ s_loop(gateway_t *gw)
             return -1;
         }
         /* answers first: the connections they resume are written below */
-        upstream_on_readable(gw, items, n - 1);
+        upstream_on_readable(gw, items, nzmq);
+        audit_run(gw);   /* rows committed: their responses go out below */
         http_run(gw);
+        audit_run(gw);   /* rows the requests just refused asked for */
     }
 }
 
@@ -110,6 +117,7 @@ main(void)
     gw.metrics = metrics_new();
     gw.limits = ratelimit_new();
     gw.tokens = auth_cache_new();
+    gw.audit = audit_new(conninfo);
     gw.answers = answer_cache_new();
     gw.bodies = jsonr_new();
     gw.scratch = arena_new();
@@ -120,7 +128,7 @@ main(void)
         log_error("CURVE configuration: %s", curve_error());
         goto out;
     }
-    if (!gw.db || !gw.metrics || !gw.limits || !gw.tokens || !gw.answers || !gw.bodies || !gw.scratch || !ctx ||
+    if (!gw.db || !gw.metrics || !gw.limits || !gw.tokens || !gw.audit || !gw.answers || !gw.bodies || !gw.scratch || !ctx ||
         upstream_open(&gw, ctx))
         goto out;
     s_tick(&gw);
@@ -135,6 +143,7 @@ out:
     /* answer whatever still waits for a service, so that every suspended
      * connection is resumed before libmicrohttpd stops */
     upstream_close(&gw);
+    audit_close(&gw);
     http_stop(&gw);
     curve_destroy(&gw.curve);   /* after the sockets, before the context */
     if (ctx)
@@ -143,6 +152,7 @@ out:
     metrics_destroy(&gw.metrics);
     ratelimit_destroy(&gw.limits);
     auth_cache_destroy(&gw.tokens);
+    audit_destroy(&gw.audit);
     answer_cache_destroy(&gw.answers);
     jsonr_destroy(&gw.bodies);
     arena_destroy(&gw.scratch);

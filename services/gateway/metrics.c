@@ -6,7 +6,15 @@
 #include <string.h>
 
 #include "gateway.h"
+#include "procstat.h"
 #include "timeutil.h"
+
+#ifndef HRSS_VERSION
+#define HRSS_VERSION "unknown"
+#endif
+#ifndef HRSS_COMMIT
+#define HRSS_COMMIT "unknown"
+#endif
 
 #define METRICS_SLOTS 2048            /* power of two; far more label sets than exist */
 #define KEY_MAX 192
@@ -206,6 +214,40 @@ s_redone_batches(const Hrss__Pong *pong)
     return pong->redone_batches;
 }
 
+/* The standard process metrics, one series per daemon: the gateway's own,
+ * read here, and each service's, from its Pong. */
+static void
+s_process(text_t *t, const Hrss__Pong *const pongs[SERVICE_COUNT])
+{
+    procstat_t self;
+    (void) procstat_read(&self);
+    s_printf(t, "# HELP process_resident_memory_bytes Resident memory size in bytes.\n"
+                "# TYPE process_resident_memory_bytes gauge\n"
+                "process_resident_memory_bytes{service=\"gateway\"} %llu\n",
+             (unsigned long long) self.resident_bytes);
+    for (int s = 0; s < SERVICE_COUNT; s++)
+        if (pongs[s] && pongs[s]->has_resident_bytes)
+            s_printf(t, "process_resident_memory_bytes{service=\"%s\"} %llu\n",
+                     service_name((service_id_t) s),
+                     (unsigned long long) pongs[s]->resident_bytes);
+    s_printf(t, "# HELP process_cpu_seconds_total Total user and system CPU time spent in"
+                " seconds.\n# TYPE process_cpu_seconds_total counter\n"
+                "process_cpu_seconds_total{service=\"gateway\"} %.6f\n",
+             self.cpu_seconds);
+    for (int s = 0; s < SERVICE_COUNT; s++)
+        if (pongs[s] && pongs[s]->has_cpu_seconds)
+            s_printf(t, "process_cpu_seconds_total{service=\"%s\"} %.6f\n",
+                     service_name((service_id_t) s), pongs[s]->cpu_seconds);
+    s_printf(t, "# HELP process_start_time_seconds Start time of the process since unix epoch"
+                " in seconds.\n# TYPE process_start_time_seconds gauge\n"
+                "process_start_time_seconds{service=\"gateway\"} %.2f\n",
+             self.start_time_seconds);
+    for (int s = 0; s < SERVICE_COUNT; s++)
+        if (pongs[s] && pongs[s]->has_start_time_seconds)
+            s_printf(t, "process_start_time_seconds{service=\"%s\"} %.2f\n",
+                     service_name((service_id_t) s), pongs[s]->start_time_seconds);
+}
+
 char *
 metrics_render(metrics_t *m, const Hrss__Pong *const pongs[SERVICE_COUNT], size_t *len)
 {
@@ -282,6 +324,11 @@ metrics_render(metrics_t *m, const Hrss__Pong *const pongs[SERVICE_COUNT], size_
                          "reason=\"unknown\"} %llu\n",
                      service_name((service_id_t) s), (unsigned long long) pongs[s]->malformed,
                      service_name((service_id_t) s), (unsigned long long) pongs[s]->unknown);
+    s_process(&t, pongs);
+    s_printf(&t, "# HELP hrss_build_info the gateway's build: version and git commit\n"
+                 "# TYPE hrss_build_info gauge\n"
+                 "hrss_build_info{version=\"%s\",commit=\"%s\"} 1\n",
+             HRSS_VERSION, HRSS_COMMIT);
     s_service_counter(&t, "hrss_service_careful_batches_total",
                       "event batches a service applied again event by event, because an"
                       " event's data tripped the database",

@@ -6,17 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arena.h"
 #include "event_codec.h"
 #include "gateway.h"
 #include "jsonw.h"
+#include "hrss_limits.h"
 #include "indicators.h"
 #include "timeutil.h"
 #include "validate.h"
 
 #define PERSON_TIMEOUT_MS 2000
 #define READY_TIMEOUT_MS 1000
-#define FEED_DEFAULT_LIMIT 1000
-#define FEED_MAX_LIMIT 10000
 
 /* Services with an outbox the province feed merges, in cursor order. */
 static const service_id_t s_feed_sources[] = {SERVICE_EMPLOYMENT, SERVICE_INSURANCE,
@@ -48,7 +48,8 @@ typedef struct {
     char id_number[ID_NUMBER_LEN + 1];
     json_t *parts[SERVICE_COUNT];
     json_t *missing;
-    bool known, in_scope, out_of_scope;
+    bool known;                 /* some service knows the person */
+    bool shown;                 /* some part of it lies in the token's region */
     bool sending;
 } person_work_t;
 
@@ -60,19 +61,6 @@ s_person_free(void *p)
         json_decref(w->parts[s]);
     json_decref(w->missing);
     free(w);
-}
-
-static void
-s_person_region(http_req_t *req, person_work_t *w, const char *region)
-{
-    if (!region)
-        return;
-    if (auth_in_scope(&req->who, region)) {
-        w->in_scope = true;
-    } else {
-        w->out_of_scope = true;
-        snprintf(req->audit_region, sizeof req->audit_region, "%s", region);
-    }
 }
 
 static void
@@ -90,7 +78,7 @@ s_person_finish(http_req_t *req)
                          "no service knows this id number", NULL);
         return;
     }
-    if (w->out_of_scope && !w->in_scope) {
+    if (!w->shown) {
         http_problem(req, 403, "out_of_scope", "Out of scope",
                      "the person is recorded outside the token's region", NULL);
         return;
@@ -107,6 +95,120 @@ s_person_finish(http_req_t *req)
     http_respond_json(req, 200, out);
 }
 
+/* Whether the token may see a part recorded in `region`; a part refused
+ * leaves the region it lies in for the audit row of a 403. */
+static bool
+s_part_visible(http_req_t *req, const char *region)
+{
+    if (!region)
+        return false;   /* a part without a region is shown to nobody */
+    if (auth_in_scope(&req->who, region))
+        return true;
+    if (!req->audit_region[0])
+        snprintf(req->audit_region, sizeof req->audit_region, "%s", region);
+    return false;
+}
+
+/* A shallow copy of `msg`, carved from `a`, cut down to what the token may
+ * see: every message field (repeated or not) whose messages carry a
+ * `region` keeps only those the token's region contains, and what is kept
+ * is cut the same way in turn (a labor record's trainings, say). A message
+ * without a region of its own goes with its parent. Generic over the
+ * descriptors, so that a part a service adds to its answer is scoped
+ * without a change here: a part with a region is shown by its region, and
+ * where a person was mentioned never widens it. Sets *shown when any
+ * message field keeps something. NULL when out of memory. */
+static ProtobufCMessage *
+s_scope_copy(http_req_t *req, const ProtobufCMessage *msg, arena_t *a, bool *shown)
+{
+    const ProtobufCMessageDescriptor *d = msg->descriptor;
+    ProtobufCMessage *copy = arena_alloc(a, d->sizeof_message);
+    if (!copy)
+        return NULL;
+    memcpy(copy, msg, d->sizeof_message);
+    for (unsigned i = 0; i < d->n_fields; i++) {
+        const ProtobufCFieldDescriptor *f = &d->fields[i];
+        if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+            continue;
+        const ProtobufCFieldDescriptor *rf =
+            protobuf_c_message_descriptor_get_field_by_name(f->descriptor, "region");
+        bool by_region = rf && rf->type == PROTOBUF_C_TYPE_STRING;
+        if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+            size_t *n = (size_t *) ((char *) copy + f->quantifier_offset);
+            ProtobufCMessage ***items = (ProtobufCMessage ***) ((char *) copy + f->offset);
+            ProtobufCMessage **kept = arena_alloc(a, (*n + 1) * sizeof *kept);
+            if (!kept)
+                return NULL;
+            size_t k = 0;
+            for (size_t j = 0; j < *n; j++) {
+                ProtobufCMessage *item = (*items)[j];
+                if (by_region && !s_part_visible(req, *(char **) ((char *) item + rf->offset)))
+                    continue;
+                bool inner = false;
+                if (!(kept[k++] = s_scope_copy(req, item, a, &inner)))
+                    return NULL;
+            }
+            *n = k;
+            *items = kept;
+            *shown = *shown || k > 0;
+        } else {
+            ProtobufCMessage **item = (ProtobufCMessage **) ((char *) copy + f->offset);
+            if (!*item)
+                continue;
+            if (by_region && !s_part_visible(req, *(char **) ((char *) *item + rf->offset))) {
+                *item = NULL;
+                continue;
+            }
+            bool inner = false;
+            if (!(*item = s_scope_copy(req, *item, a, &inner)))
+                return NULL;
+            *shown = true;
+        }
+    }
+    return copy;
+}
+
+/* The part a service answered, cut down to what the token may see
+ * (s_scope_copy): the labor record, each enrollment, benefit, payment,
+ * recovery and certification by its own region; open recoveries summed
+ * over the regions in scope; the death by the region it was reported in.
+ * Returns the JSON of what is left (its `known`: whether anything is), or
+ * NULL. */
+static json_t *
+s_person_part_json(http_req_t *req, const Hrss__PersonPart *p, bool *any)
+{
+    arena_t *a = arena_new();
+    json_t *out = NULL;
+    bool shown = false;
+    Hrss__PersonPart *cut = a ? (Hrss__PersonPart *) s_scope_copy(req, &p->base, a, &shown) : NULL;
+    if (!cut)
+        goto out;
+    cut->has_recoveries_open_fen = 0;
+    cut->recoveries_open_fen = 0;
+    for (size_t i = 0; i < cut->n_recoveries_open; i++)
+        cut->recoveries_open_fen += cut->recoveries_open[i]->amount_fen;
+    if (p->death_region) {
+        if (!s_part_visible(req, p->death_region))
+            cut->died_on = cut->death_region = NULL;
+    } else if (!cut->labor) {
+        /* a date of death a service learned from another's feed, without
+         * its region: shown with the labor record it belongs to only */
+        cut->died_on = NULL;
+    }
+    cut->known = shown || cut->died_on;
+    if (cut->known) {
+        cut->has_recoveries_open_fen = p->has_recoveries_open_fen;
+        *any = true;
+    }
+    unsigned flags = role_sees_full_ids(req->who.role) ? 0 : CODEC_MASK_IDS;
+    out = proto_to_json(&cut->base, flags);
+    if (out)
+        json_object_del(out, "recoveries_open");   /* summed into recoveries_open_fen */
+out:
+    arena_destroy(&a);
+    return out;
+}
+
 static void
 s_person_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *reply)
 {
@@ -116,18 +218,8 @@ s_person_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *repl
         json_array_append_new(w->missing, json_string(service_name((service_id_t) part)));
     } else {
         const Hrss__PersonPart *p = reply->person;
-        unsigned flags = role_sees_full_ids(req->who.role) ? 0 : CODEC_MASK_IDS;
-        w->parts[part] = proto_to_json(&p->base, flags);
-        if (p->known) {
-            w->known = true;
-            if (p->labor)
-                s_person_region(req, w, p->labor->region);
-            for (size_t i = 0; i < p->n_enrollments; i++)
-                s_person_region(req, w, p->enrollments[i]->region);
-            /* a person known only by a death report has no region to scope by */
-            if (!p->labor && !p->n_enrollments)
-                w->in_scope = w->in_scope || req->who.role != ROLE_TOWNSHIP;
-        }
+        w->known = w->known || p->known || p->died_on;
+        w->parts[part] = s_person_part_json(req, p, &w->shown);
     }
     s_person_finish(req);
 }
@@ -322,10 +414,8 @@ reads_indicators(gateway_t *gw, http_req_t *req, const char *code, const char *v
     }
     int period;
     if (view && strcmp(view, "series") == 0) {
-        const char *y = http_arg(req, "year");
-        char *end = NULL;
-        long year = y ? strtol(y, &end, 10) : 0;
-        if (!y || *end || year < 1900 || year > 2199) {
+        uint64_t year;
+        if (http_digits(http_arg(req, "year"), 4, LIMIT_YEAR_MAX, &year) || year < LIMIT_YEAR_MIN) {
             s_bad_param(req, "year", "invalid_year", "year must be a year YYYY");
             return;
         }
@@ -404,9 +494,8 @@ s_targets_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *rep
 void
 reads_targets_put(gateway_t *gw, http_req_t *req, const char *year_text, const char *region_text)
 {
-    char *end = NULL;
-    long year = strtol(year_text, &end, 10);
-    if (*end || year < 2000 || year > 2199) {
+    uint64_t year;
+    if (http_digits(year_text, 4, LIMIT_YEAR_MAX, &year) || year < LIMIT_TARGET_YEAR_MIN) {
         s_bad_param(req, "year", "invalid_year", "year must be a year YYYY");
         return;
     }
@@ -512,15 +601,17 @@ s_parse_cursor(const char *s, uint64_t after[FEED_SOURCES])
     /* "<employment>.<insurance>.<arrears>" — opaque to clients */
     const char *p = s;
     for (int i = 0; i < FEED_SOURCES; i++) {
-        if (*p < '0' || *p > '9')
+        /* digits only, and within PostgreSQL's bigint: a cursor no service
+         * can read is the client's mistake, not a reason to retry */
+        char digits[21];
+        size_t n = strspn(p, "0123456789");
+        if (n == 0 || n >= sizeof digits)
             return -1;
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(p, &end, 10);
-        if (errno || end - p > 19)
+        memcpy(digits, p, n);
+        digits[n] = '\0';
+        if (http_digits(digits, 19, INT64_MAX, &after[i]))
             return -1;
-        after[i] = v;
-        p = end;
+        p += n;
         if (i < FEED_SOURCES - 1) {
             if (*p != '.')
                 return -1;
@@ -615,12 +706,12 @@ reads_feed(gateway_t *gw, http_req_t *req)
         return;
     }
     const char *limit = http_arg(req, "limit");
-    w->limit = FEED_DEFAULT_LIMIT;
+    w->limit = LIMIT_FEED_DEFAULT;
     if (limit) {
-        char *end;
-        long v = strtol(limit, &end, 10);
-        if (*end || v < 1 || v > FEED_MAX_LIMIT) {
-            s_bad_param(req, "limit", "invalid_limit", "limit must be from 1 to 10000");
+        uint64_t v;
+        if (http_digits(limit, 5, LIMIT_FEED_MAX, &v) || v < 1) {
+            s_bad_param(req, "limit", "invalid_limit",
+                        "limit must be from 1 to " LIMIT_STR(LIMIT_FEED_MAX));
             return;
         }
         w->limit = (uint32_t) v;

@@ -8,7 +8,7 @@
 
 #define PATH_PARTS_MAX 6
 
-typedef enum { R_HEALTH, R_READY, R_METRICS, R_OPENAPI, R_DASHBOARD, R_DASHBOARD_ASSET, R_EVENTS, R_PERSON, R_INDICATORS, R_BREAKDOWN, R_SERIES, R_TARGETS, R_FEED, R_PING } route_id_t;
+typedef enum { R_HEALTH, R_READY, R_METRICS, R_OPENAPI, R_DASHBOARD, R_DASHBOARD_ASSET, R_EVENTS, R_PERSON, R_INDICATORS, R_BREAKDOWN, R_SERIES, R_TARGETS, R_FEED, R_PING, R_INSURANCE } route_id_t;
 
 /* bit per role */
 #define ANYONE 0u
@@ -41,6 +41,18 @@ static const route_t s_routes[] = {
     {R_TARGETS, "PUT", "/v1/targets/{year}/{region}", true, ROLE_BIT(ROLE_ADMIN)},
     {R_FEED, "GET", "/v1/feed", true, ROLE_BIT(ROLE_PROVINCE) | ROLE_BIT(ROLE_ADMIN)},
     {R_PING, "GET", "/v1/ping", true, ROLES_ALL},
+    /* insurance_routes.c */
+    {R_INSURANCE, "POST", "/v1/insurance/payment-runs", true,
+     ROLE_BIT(ROLE_COUNTY) | ROLE_BIT(ROLE_ADMIN)},
+    {R_INSURANCE, "GET", "/v1/insurance/payment-runs/{run_id}", true,
+     ROLE_BIT(ROLE_COUNTY) | ROLE_BIT(ROLE_CHECKER) | ROLE_BIT(ROLE_ADMIN)},
+    {R_INSURANCE, "GET", "/v1/insurance/funds", true, ROLES_ALL},
+    {R_INSURANCE, "POST", "/v1/insurance/corrections", true,
+     ROLE_BIT(ROLE_COUNTY) | ROLE_BIT(ROLE_ADMIN)},
+    {R_INSURANCE, "GET", "/v1/insurance/corrections", true,
+     ROLE_BIT(ROLE_COUNTY) | ROLE_BIT(ROLE_CHECKER) | ROLE_BIT(ROLE_ADMIN)},
+    {R_INSURANCE, "POST", "/v1/insurance/corrections/{id}/approve", true,
+     ROLE_BIT(ROLE_CHECKER) | ROLE_BIT(ROLE_ADMIN)},
 };
 
 /* Splits "/v1/persons/123" into segments in place. */
@@ -106,20 +118,28 @@ routes_dispatch(gateway_t *gw, http_req_t *req)
     const route_t *route = NULL;
     bool path_known = false;
     const char *captured[2] = {NULL, NULL};
+    /* HEAD is GET without the body (RFC 9110 9.3.2): libmicrohttpd leaves
+     * the body out of the response */
+    const char *method = strcmp(req->method, "HEAD") == 0 ? "GET" : req->method;
+    char allow[sizeof req->allow] = "";
     for (size_t i = 0; n >= 0 && i < sizeof s_routes / sizeof *s_routes; i++) {
         if (!s_match(s_routes[i].pattern, parts, n, captured))
             continue;
         path_known = true;
-        if (strcmp(s_routes[i].method, req->method) == 0) {
+        if (strcmp(s_routes[i].method, method) == 0) {
             route = &s_routes[i];
             break;
         }
+        size_t len = strlen(allow);
+        snprintf(allow + len, sizeof allow - len, "%s%s%s", len ? ", " : "", s_routes[i].method,
+                 strcmp(s_routes[i].method, "GET") == 0 ? ", HEAD" : "");
     }
     if (!route) {
-        if (path_known)
+        if (path_known) {
+            snprintf(req->allow, sizeof req->allow, "%s", allow);   /* RFC 9110 15.5.6 */
             http_problem(req, 405, "method_not_allowed", "Method not allowed",
                          "this path does not accept that method", NULL);
-        else
+        } else
             http_problem(req, 404, "not_found", "Not found", "no such route", NULL);
         return;
     }
@@ -192,6 +212,9 @@ routes_dispatch(gateway_t *gw, http_req_t *req)
         break;
     case R_PING:
         reads_ping(gw, req);
+        break;
+    case R_INSURANCE:
+        insurance_routes(gw, req, route->pattern, captured);
         break;
     }
 }

@@ -249,11 +249,11 @@ s_audit_verify(void)
     PGresult *res = db_query(
         db,
         "SELECT id, CASE WHEN hash <> audit_row_hash(prev_hash, id, at_us, token_id, actor, role,"
-        " action, route, region, status, detail) THEN 'edited'"
+        " action, route, region, status, detail, client, count) THEN 'edited'"
         " ELSE 'chain broken: the row before it was removed or altered' END"
         " FROM (SELECT *, lag(hash) OVER (ORDER BY id) AS before FROM audit) a"
         " WHERE hash <> audit_row_hash(prev_hash, id, at_us, token_id, actor, role, action,"
-        " route, region, status, detail) OR prev_hash <> coalesce(before, audit_genesis())"
+        " route, region, status, detail, client, count) OR prev_hash <> coalesce(before, audit_genesis())"
         " ORDER BY id",
         0, NULL, NULL, NULL);
     PGresult *head = res ? db_query(db,

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashtab.h"
+
 void
 facts_batch_init(facts_batch_t *self)
 {
@@ -80,14 +82,16 @@ typedef struct {
 struct facts_page_t {
     page_fact_t *items;   /* in order of first appearance */
     size_t n, cap;
-    uint32_t *slots;      /* open addressing: index + 1 into items, 0 = empty */
-    size_t nslots;        /* power of two, at least twice n */
+    hashtab_t index;      /* (code, region, month) -> items */
 };
 
 facts_page_t *
 facts_page_new(void)
 {
-    return calloc(1, sizeof(facts_page_t));
+    facts_page_t *self = calloc(1, sizeof(facts_page_t));
+    if (self)
+        hashtab_init(&self->index);
+    return self;
 }
 
 void
@@ -97,48 +101,47 @@ facts_page_destroy(facts_page_t **self_p)
         return;
     facts_page_t *self = *self_p;
     free(self->items);
-    free(self->slots);
+    hashtab_free(&self->index);
     free(self);
     *self_p = NULL;
 }
 
-/* FNV-1a over the key. */
 static uint64_t
 s_hash(const char *code, const char *region, int month)
 {
-    uint64_t h = 14695981039346656037ull;
-    for (const char *p = code; *p; p++)
-        h = (h ^ (uint8_t) *p) * 1099511628211ull;
-    h = (h ^ 0xff) * 1099511628211ull;
-    for (const char *p = region; *p; p++)
-        h = (h ^ (uint8_t) *p) * 1099511628211ull;
-    for (int i = 0; i < 4; i++)
-        h = (h ^ (uint8_t) ((unsigned) month >> (8 * i))) * 1099511628211ull;
-    return h;
+    uint64_t h = hash_sep(hash_str(HASH_INIT, code));
+    h = hash_str(h, region);
+    return hash_bytes(h, &month, sizeof month);
 }
 
-/* The slot holding the key, or the empty slot where it belongs. */
-static uint32_t *
-s_slot(facts_page_t *self, const char *code, const char *region, int month)
+static uint64_t
+s_hash_item(const void *ctx, uint32_t index)
 {
-    size_t mask = self->nslots - 1;
-    for (size_t i = s_hash(code, region, month) & mask;; i = (i + 1) & mask) {
-        uint32_t *slot = &self->slots[i];
-        if (*slot == 0)
-            return slot;
-        const page_fact_t *e = &self->items[*slot - 1];
-        if (e->month == month && strcmp(e->fact.region, region) == 0 &&
-            strcmp(e->fact.code, code) == 0)
-            return slot;
-    }
+    const page_fact_t *e = &((const facts_page_t *) ctx)->items[index];
+    return s_hash(e->fact.code, e->fact.region, e->month);
 }
 
-/* Room for `more` entries: items grown, slots kept at most half full. */
+typedef struct {
+    const facts_page_t *page;
+    const char *code, *region;
+    int month;
+} probe_t;
+
+static bool
+s_eq(const void *ctx, uint32_t index)
+{
+    const probe_t *p = ctx;
+    const page_fact_t *e = &p->page->items[index];
+    return e->month == p->month && strcmp(e->fact.region, p->region) == 0 &&
+           strcmp(e->fact.code, p->code) == 0;
+}
+
+/* Room for `more` entries. */
 static int
 s_reserve(facts_page_t *self, size_t more)
 {
     size_t need = self->n + more;
-    if (need > UINT32_MAX / 2)
+    if (need > UINT32_MAX / 4)
         return -1;
     if (need > self->cap) {
         size_t cap = self->cap ? self->cap : 256;
@@ -150,22 +153,7 @@ s_reserve(facts_page_t *self, size_t more)
         self->items = items;
         self->cap = cap;
     }
-    if (2 * need > self->nslots) {
-        size_t nslots = self->nslots ? self->nslots : 512;
-        while (2 * need > nslots)
-            nslots *= 2;
-        uint32_t *slots = calloc(nslots, sizeof *slots);
-        if (!slots)
-            return -1;
-        free(self->slots);
-        self->slots = slots;
-        self->nslots = nslots;
-        for (size_t i = 0; i < self->n; i++) {
-            const page_fact_t *e = &self->items[i];
-            *s_slot(self, e->fact.code, e->fact.region, e->month) = (uint32_t) i + 1;
-        }
-    }
-    return 0;
+    return hashtab_reserve(&self->index, need, s_hash_item, self);
 }
 
 int
@@ -177,14 +165,17 @@ facts_page_merge(facts_page_t *self, const facts_batch_t *batch, int month)
         const fact_t *f = &batch->items[i];
         if (f->delta == 0)
             continue;
-        uint32_t *slot = s_slot(self, f->code, f->region, month);
-        if (*slot == 0) {
-            page_fact_t *e = &self->items[self->n++];
+        probe_t p = {self, f->code, f->region, month};
+        hashtab_slot_t *slot =
+            hashtab_find(&self->index, s_hash(f->code, f->region, month), s_eq, &p);
+        uint32_t at = hashtab_at(&self->index, slot);
+        if (at == 0) {
+            page_fact_t *e = &self->items[self->n];
             e->fact = *f;
             e->month = month;
-            *slot = (uint32_t) self->n;
+            hashtab_put(&self->index, slot, (uint32_t) self->n++);
         } else {
-            self->items[*slot - 1].fact.delta += f->delta;
+            self->items[at - 1].fact.delta += f->delta;
         }
     }
     return 0;
@@ -218,7 +209,6 @@ facts_page_arrays(const facts_page_t *self, pgarray_t *codes, pgarray_t *regions
 void
 facts_page_clear(facts_page_t *self)
 {
-    if (self->n && self->slots)
-        memset(self->slots, 0, self->nslots * sizeof *self->slots);
+    hashtab_clear(&self->index);
     self->n = 0;
 }

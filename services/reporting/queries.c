@@ -1,7 +1,7 @@
 /* Queries of hrss-reporting: indicator values (plain, breakdown by child
  * region, monthly series) and annual targets. Each request is one SQL
  * statement over the facts of one region, which are stored pre-aggregated at
- * every level of the region tree (feeds.c). */
+ * every level of the region tree (page.c, from the aggregates agg_*.c). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +9,7 @@
 
 #include "answer_cache.h"
 #include "indicators.h"
+#include "hrss_limits.h"
 #include "pgarray.h"
 #include "region.h"
 #include "reporting.h"
@@ -16,8 +17,6 @@
 
 #define MAX_CODES 1024       /* codes of one query or targets of one put */
 #define MAX_CHILDREN 4096    /* listed children of one division (a province has ~15) */
-#define YEAR_MIN 1900
-#define YEAR_MAX 2199
 
 static region_table_t *s_regions;
 
@@ -383,8 +382,8 @@ s_compute(service_t *svc, const Hrss__IndicatorQuery *q, Hrss__Reply *reply, are
     int period;
     if (region_level(q->region) == REGION_INVALID)
         return service_fail(reply, arena, "invalid_region", "region must be 12 digits", false);
-    if (period_parse(q->period, strlen(q->period), &period) || period / 100 < YEAR_MIN ||
-        period / 100 > YEAR_MAX)
+    if (period_parse(q->period, strlen(q->period), &period) || period / 100 < LIMIT_YEAR_MIN ||
+        period / 100 > LIMIT_YEAR_MAX)
         return service_fail(reply, arena, "invalid_period", "period must be YYYY-MM", false);
     if (q->breakdown && q->series)
         return service_fail(reply, arena, "invalid_query",
@@ -424,7 +423,7 @@ reporting_on_targets(service_t *svc, const Hrss__Request *req, Hrss__Reply *repl
 {
     const Hrss__TargetsPut *put = req->targets;
     size_t n = put->n_targets;
-    if (put->year < YEAR_MIN || put->year > YEAR_MAX)
+    if (put->year < LIMIT_YEAR_MIN || put->year > LIMIT_YEAR_MAX)
         return service_fail(reply, arena, "invalid_year", "year out of range", false);
     if (region_level(put->region) == REGION_INVALID)
         return service_fail(reply, arena, "invalid_region", "region must be 12 digits", false);

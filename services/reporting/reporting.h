@@ -7,16 +7,8 @@
 
 #include "service.h"
 
-/* feeds.c: handlers of the feeds reporting consumes. */
-extern const feed_handler_t reporting_employment_feed[];
-extern const feed_handler_t reporting_insurance_feed[];
-extern const feed_handler_t reporting_arrears_feed[];
-/* The page_end of every subscription: reads the answers of the page's
- * statements and writes the page's facts in one upsert (committing), or
- * forgets the page. */
-int reporting_page_end(service_t *svc, const char *source, bool committing);
-/* Frees what the feeds kept between pages, at exit. */
-void reporting_feeds_free(void);
+/* The feeds: one file per aggregate reporting keeps, on the page engine of
+ * page.c (aggregate.h). */
 
 /* queries.c: the region table the breakdowns walk, loaded once at start
  * ($HRSS_DATA_DIR), and the cache of answers; 0, or -1 when they cannot be

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "county.h"
+#include "event_types.h"
 #include "httpc.h"
 #include "stats.h"
 #include "timeutil.h"
@@ -264,8 +265,7 @@ s_import(void *arg)
 
 /* ---- year: a year of events, month by month ---------------------------------- */
 
-static const char *const s_schemes[5] = {"enterprise_pension", "institution_pension",
-                                         "resident_pension", "unemployment", "work_injury"};
+static const char *const *const s_schemes = insurance_schemes;   /* the catalog's order */
 /* New enrollments of the year among rural / urban persons (the county's stocks,
  * seeds/000: 232 700 resident pension, 14 680 enterprise pension, 9 538
  * institution pension, 19 165 unemployment, 25 012 work injury insurance). */

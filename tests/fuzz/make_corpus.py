@@ -169,11 +169,38 @@ def encode(message, values):
     return bytes(out)
 
 
+def _catalog():
+    """The EVENT entries of common/event_types.def, {type: (message, derived,
+    [(field, allowed values or None)])}, and the insurance schemes."""
+    root = os.path.join(REPO, "common")
+    header = open(os.path.join(root, "event_types.h"), encoding="utf-8").read()
+    body = header[header.index("#define INSURANCE_SCHEMES(X, arg)"):]
+    body = body[:body.index("#define INSURANCE_SCHEME_COUNT")]
+    schemes = re.findall(r"X\((\w+), arg\)", body)
+    src = open(os.path.join(root, "event_types.def"), encoding="utf-8").read()
+    src = re.sub(r"/\*.*?\*/", "", src, flags=re.S)
+    types = {}
+    entry = r'EVENT\((\w+),\s*"([\w.]+)",\s*\w+,\s*(\w+),\s*\w+,\s*\w+,(.*?)\)\s*(?=EVENT|$)'
+    for m in re.finditer(entry, src, re.S):
+        fields = []
+        for name, kind in re.findall(r"F\((\w+), (\w+(?:\([^)]*\))?)\)", m.group(4)):
+            allowed = None
+            e = re.match(r"ENUM\((.*)\)$", kind, re.S)
+            if e:
+                arg = e.group(1)
+                allowed = schemes if arg == "INSURANCE_SCHEMES_ALLOWED" else \
+                    re.sub(r'"\s*"', "", arg.strip()).strip('"').split("|")
+            fields.append((name, allowed))
+        types[m.group(2)] = (m.group(1), m.group(3) == "DERIVED", fields)
+    return types, schemes
+
+
+CATALOG, SCHEMES = _catalog()
+
+
 def data_message(type_):
-    """The protobuf message of an event type: the name in common/event_types.c."""
-    src = open(os.path.join(REPO, "common", "event_types.c"), encoding="utf-8").read()
-    m = re.search(r'\{"%s",\s*\w+,\s*&hrss__(\w+)__descriptor' % re.escape(type_), src)
-    return "".join(p.capitalize() for p in m.group(1).split("_"))
+    """The protobuf message of an event type, as common/event_types.def names it."""
+    return "".join(p.capitalize() for p in CATALOG[type_][0].split("_"))
 
 
 def wire_event(ev, seq=None):
@@ -201,14 +228,12 @@ def write(target, name, content):
 def write_dict():
     """fuzz_event_decode.dict: the words of the contract (event types, field
     names, enumerated values), so that mutations reach past the first lookup."""
-    src = open(os.path.join(REPO, "common", "event_types.c"), encoding="utf-8").read()
-    words = set(re.findall(r'\{"(\w+\.\w+)",\s*\w+,\s*&hrss__', src))
-    data_msgs = {data_message(t) for t in words}
-    for m in data_msgs:
-        words.update(MESSAGES[m])
-    enums = re.findall(r'"([a-z_|]+)"\s*\}', src) + re.findall(r'#define \w+ "([a-z_|]+)"', src)
-    for allowed in enums:
-        words.update(allowed.split("|"))
+    words = set()
+    for type_, (_, derived, fields) in CATALOG.items():
+        words.add(type_)   # derived types too: the decoder's refusal of them is a path
+        for name, allowed in fields:
+            words.add(name)
+            words.update(allowed or [])
     words.update(["id", "type", "region", "occurred_at", "data", "events"])
     lines = ['"\\"%s\\""' % w for w in sorted(words)]
     lines += ['"%s"' % v for v in ("433123101001", "2025-03-01", "2025-03",

@@ -40,6 +40,7 @@ import collections
 import http.client
 import os
 import random
+import re
 import signal
 import subprocess
 import threading
@@ -56,8 +57,20 @@ PERIOD = "2025-12"
 YEAR_START_US = 1735660800 * 1000000     # 2025-01-01T00:00:00+08:00
 YEAR_END_US = 1767196800 * 1000000       # 2026-01-01T00:00:00+08:00
 HTTP_TIMEOUT = 30
-SCHEMES = ["enterprise_pension", "institution_pension", "resident_pension", "unemployment",
-           "work_injury"]
+
+
+def _schemes():
+    """The insurance schemes, from their one list (INSURANCE_SCHEMES in
+    common/event_types.h), in its order."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "common",
+                        "event_types.h")
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    body = text[text.index("#define INSURANCE_SCHEMES(X, arg)"):]
+    return re.findall(r"X\((\w+), arg\)", body[:body.index("#define INSURANCE_SCHEME_COUNT")])
+
+
+SCHEMES = _schemes()
 CATEGORIES = ["poverty_alleviated", "graduate", "hard_to_employ", "migrant_worker", "returned"]
 OWNERS = ("employment", "insurance", "arrears")
 

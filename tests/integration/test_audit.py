@@ -75,15 +75,18 @@ class AuditTest(unittest.TestCase):
         saved = h.psql("SELECT id, at_us, coalesce(token_id::text, 'NULL'), quote_literal(actor),"
                        " quote_literal(role), quote_literal(action), quote_literal(route),"
                        " quote_literal(region), status, quote_literal(detail),"
-                       " encode(prev_hash, 'hex'), encode(hash, 'hex')"
+                       " encode(prev_hash, 'hex'), encode(hash, 'hex'), quote_literal(client),"
+                       " count"
                        " FROM gateway.audit WHERE id = %s" % victim)[0]
         h.psql("DELETE FROM gateway.audit WHERE id = %s" % victim)
         gone = verify()
         self.assertEqual(gone.returncode, 1)
         self.assertIn("audit row %d: chain broken" % (int(victim) + 1), gone.stdout)
         # (put it back so that the rest of the suite sees an intact trail)
-        h.psql("INSERT INTO gateway.audit VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
-               " decode('%s', 'hex'), decode('%s', 'hex'))" % tuple(saved))
+        h.psql("INSERT INTO gateway.audit (id, at_us, token_id, actor, role, action, route,"
+               " region, status, detail, prev_hash, hash, client, count)"
+               " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+               " decode('%s', 'hex'), decode('%s', 'hex'), %s, %s)" % tuple(saved))
         self.assertEqual(verify().returncode, 0)
 
 

@@ -294,6 +294,34 @@ test_text(void **state)
             fail_msg("accepted bad text #%zu", i);
         assert_string_equal(code, "invalid_text");
     }
+    /* Blank text, format and bidi controls, noncharacters (finding 10 of
+     * issue 14: each of these was stored as a name). */
+    const char *unseen[] = {
+        " ", "   ", "\xe3\x80\x80", " \xc2\xa0 ",                   /* blank, U+3000, NBSP */
+        "\xe2\x80\x8b", "a\xe2\x80\x8b", "\xe2\x80\x8c", "\xe2\x80\x8f", /* U+200B..200F */
+        "a\xe2\x80\xaa" "b", "a\xe2\x80\xae" "b",                  /* U+202A, U+202E */
+        "a\xe2\x81\xa6" "b", "a\xe2\x81\xa9" "b",                  /* U+2066, U+2069 */
+        "\xef\xbb\xbf" "name", "a\xc2\xad" "b",                     /* BOM, soft hyphen */
+        "a\xef\xbf\xbf" "b", "a\xef\xbf\xbe" "b",                  /* U+FFFF, U+FFFE */
+        "a\xef\xb7\x90" "b", "a\xef\xb7\xaf" "b",                  /* U+FDD0, U+FDEF */
+        "a\xf0\x9f\xbf\xbf" "b", "a\xf4\x8f\xbf\xbe" "b",           /* U+1FFFF, U+10FFFE */
+    };
+    for (size_t i = 0; i < sizeof unseen / sizeof unseen[0]; i++) {
+        if (s_text(unseen[i], 100, &code) == 0)
+            fail_msg("accepted unseen or blank text #%zu", i);
+        assert_string_equal(code, "invalid_text");
+    }
+    /* What names are made of stays fine: Chinese, Latin, digits,
+     * punctuation, inner spaces, and the middle dot of minority names. */
+    const char *fine[] = {
+        "张三", "阿依古丽\xc2\xb7买买提", "O'Brien-Smith, Jr.", "第3车间（二号）",
+        " 张三 ", "Zhang\xe3\x80\x80San", "\xef\xbf\xbd", "\xef\xb7\x8f\xef\xb7\xb0",
+        "\xe2\x80\x94\xe2\x80\x9c\xe2\x80\x9d\xe3\x80\x82", /* em dash, quotes, 。 */
+    };
+    for (size_t i = 0; i < sizeof fine / sizeof fine[0]; i++) {
+        if (s_text(fine[i], 100, &code) != 0)
+            fail_msg("refused ordinary text #%zu", i);
+    }
     /* An embedded NUL is a control character. */
     assert_int_equal(text_check("ab\0cd", 5, 100, &code), -1);
     assert_string_equal(code, "invalid_text");
