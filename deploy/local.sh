@@ -490,7 +490,7 @@ REVOKE ALL ON SCHEMA public FROM PUBLIC;
 REVOKE CONNECT, TEMPORARY ON DATABASE $DB_NAME FROM PUBLIC;
 GRANT CONNECT ON DATABASE $DB_NAME TO $roles;
 $sql_schemas
--- The id space the services that own events share (CONTRACT.md: an id names
+-- The id space the services that own events share (docs/contract.md#results: an id names
 -- one event per token region across all services; common/service.c,
 -- s_rows_send, says why one table): each claims the ids it accepts, in its
 -- own transaction. Owned by no service; each may read and add, never change.

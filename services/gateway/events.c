@@ -177,7 +177,7 @@ typedef struct {
 
 /* Whether event `ev` (valid, going to `owner`) reuses the id of an earlier
  * event of the request that goes to another service. An id names one event
- * per token region across all services (CONTRACT.md); across requests the
+ * per token region across all services (docs/contract.md#results); across requests the
  * services' shared claims enforce it (service.c, s_rows_send), but the
  * parts of one request go to their services at once, so there the first
  * would win only by chance. Decided here, in order: the later one is the
