@@ -268,10 +268,9 @@ s_forget_prepared(db_t *self, const char *name)
     size_t last = --self->nprepared;
     if (at - 1 == last)
         return;
-    name_probe_t probe = {self, self->prepared[last]};
-    slot = hashtab_find(&self->prepared_index, s_name_hash(probe.name), s_prepared_eq, &probe);
-    self->prepared[at - 1] = probe.name;
-    hashtab_put(&self->prepared_index, slot, at - 1);
+    const char *moved = self->prepared[last];
+    self->prepared[at - 1] = moved;
+    hashtab_move(&self->prepared_index, s_name_hash(moved), (uint32_t) last, at - 1);
 }
 
 size_t

@@ -92,3 +92,15 @@ hashtab_remove(hashtab_t *self, hashtab_slot_t *slot, hashtab_hash_fn *hash, con
         hole = i;
     }
 }
+
+void
+hashtab_move(hashtab_t *self, uint64_t hash, uint32_t from, uint32_t to)
+{
+    /* indexes are unique: the slot holding `from` is its entry's, no key
+     * needs comparing */
+    for (size_t i = hash & self->mask; self->slots[i].gen == self->gen; i = (i + 1) & self->mask)
+        if (self->slots[i].entry == from) {
+            self->slots[i].entry = to;
+            return;
+        }
+}

@@ -78,10 +78,13 @@ hashtab_slot_t *hashtab_find(hashtab_t *self, uint64_t hash, hashtab_eq_fn *eq,
  * moving back into the hole each entry probed past it whose home slot is
  * not between the hole and it, so that every other entry is still found.
  * The other entries keep their indexes; a caller that packs its array moves
- * its last entry into the freed index itself (hashtab_find, hashtab_put).
+ * its last entry into the freed index, and says so with hashtab_move.
  * `hash` as for hashtab_reserve. */
 void hashtab_remove(hashtab_t *self, hashtab_slot_t *slot, hashtab_hash_fn *hash,
                     const void *ctx);
+/* Says that the entry at index `from` (in the table, its hash `hash`) is now
+ * at index `to`, which no entry in the table has. */
+void hashtab_move(hashtab_t *self, uint64_t hash, uint32_t from, uint32_t to);
 
 /* A slot's entry: its index + 1, 0 when the slot is free. */
 static inline uint32_t

@@ -234,6 +234,69 @@ test_remove_many_colliding(void **state)
     hashtab_free(&t);
 }
 
+/* A caller that keeps its array packed, as db.c keeps its statement names:
+ * a removal moves the last entry into the freed index (hashtab_move). The
+ * keys sit on 3 homes, removed in a shuffled order; after each removal
+ * every key left is found at the index that holds it. */
+static uint32_t s_packed[RN];   /* index -> key */
+
+static uint64_t
+s_packed_hash(const void *ctx, uint32_t index)
+{
+    (void) ctx;
+    return s_home[s_packed[index]];
+}
+
+static bool
+s_packed_eq(const void *ctx, uint32_t index)
+{
+    return s_packed[index] == *(const uint32_t *) ctx;
+}
+
+static void
+test_remove_keeping_the_array_packed(void **state)
+{
+    (void) state;
+    hashtab_t t;
+    hashtab_init(&t);
+    assert_int_equal(hashtab_reserve(&t, RN, NULL, NULL), 0);
+    size_t size = t.mask + 1;
+    const uint64_t homes[] = {size - 2, 1, size / 3};
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < RN; k++) {
+        s_home[k] = homes[k % 3] + size * k;
+        hashtab_slot_t *slot = hashtab_find(&t, s_home[k], s_packed_eq, &k);
+        assert_int_equal(hashtab_at(&t, slot), 0);
+        s_packed[n] = k;
+        hashtab_put(&t, slot, n++);
+    }
+    uint32_t order[RN];
+    for (uint32_t k = 0; k < RN; k++)
+        order[k] = (k * 7919) % RN;   /* 7919 is prime to 300: a permutation */
+    memset(s_in, 1, sizeof s_in);
+    for (uint32_t r = 0; r < RN; r++) {
+        uint32_t key = order[r];
+        hashtab_slot_t *slot = hashtab_find(&t, s_home[key], s_packed_eq, &key);
+        uint32_t at = hashtab_at(&t, slot);
+        assert_true(at != 0 && s_packed[at - 1] == key);
+        hashtab_remove(&t, slot, s_packed_hash, NULL);
+        s_in[key] = false;
+        if (at - 1 != --n) {
+            s_packed[at - 1] = s_packed[n];
+            hashtab_move(&t, s_home[s_packed[n]], n, at - 1);
+        }
+        assert_int_equal(t.used, n);
+        for (uint32_t k = 0; k < RN; k++) {
+            at = hashtab_at(&t, hashtab_find(&t, s_home[k], s_packed_eq, &k));
+            if (s_in[k] && (at == 0 || at > n || s_packed[at - 1] != k))
+                fail_msg("after removing key %u, key %u is not found at its index", key, k);
+            if (!s_in[k] && at != 0)
+                fail_msg("removed key %u still found", k);
+        }
+    }
+    hashtab_free(&t);
+}
+
 /* One FNV-1a: the published test vectors. */
 static void
 test_fnv(void **state)
@@ -253,6 +316,7 @@ main(void)
         cmocka_unit_test(test_clear),
         cmocka_unit_test(test_remove_in_every_order),
         cmocka_unit_test(test_remove_many_colliding),
+        cmocka_unit_test(test_remove_keeping_the_array_packed),
         cmocka_unit_test(test_fnv),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
