@@ -1,6 +1,6 @@
 /* log — one line per message on stderr, the daemon's only log channel.
  *
- * Library code does not log (DESIGN.md, Errors); daemons and tools do, once
+ * Library code does not log (docs/design.md#errors); daemons and tools do, once
  * per failure, with a short primary message and a detail. Never pass a full
  * id number or a token to these functions. */
 #ifndef HRSS_LOG_H

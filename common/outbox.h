@@ -40,7 +40,7 @@ int inbox_insert_send(db_t *db, Hrss__Event *const *events, size_t n);
 /* inbox_check then inbox_insert of one event. */
 int inbox_record(db_t *db, const Hrss__Event *ev, inbox_status_t *status);
 
-/* The id space every event-owning service shares (CONTRACT.md: an id names
+/* The id space every event-owning service shares (docs/contract.md#results: an id names
  * one event per token region across all services): idspace.claims holds
  * (scope, id, service) of every accepted event, under a primary key on
  * (scope, id), written in the same transaction as the owner's inbox row.

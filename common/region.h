@@ -2,7 +2,7 @@
  *
  * A region code is 12 digits: province 2, city 2, county 2, township 3,
  * village 3. The table ships down to township (common/data/regions-*.csv);
- * village digits under a known township are accepted as given (CONTRACT.md).
+ * village digits under a known township are accepted as given (docs/contract.md#regions).
  *
  * The table is loaded once and read-only afterwards, so it may be shared by
  * threads without locking. */

@@ -3,7 +3,7 @@
  * An instant is int64 microseconds since the Unix epoch (UTC). A date is a
  * civil day number (days since 1970-01-01). A period is a month, encoded as
  * year*100+month (202211). Every period is a month of China Standard Time
- * (UTC+8): CONTRACT.md, "time zone". */
+ * (UTC+8): docs/contract.md#time-zone. */
 #ifndef HRSS_TIMEUTIL_H
 #define HRSS_TIMEUTIL_H
 

@@ -1,4 +1,4 @@
-/* token — bearer tokens and roles (CONTRACT.md, Roles).
+/* token — bearer tokens and roles (docs/contract.md#roles).
  *
  * A token is "hrss_" followed by 43 characters of base64url (32 random
  * bytes). Only its BLAKE2b-256 hash is stored; the token itself is printed

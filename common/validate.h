@@ -12,7 +12,7 @@
 
 #define ID_NUMBER_LEN 18
 #define CREDIT_CODE_LEN 18
-#define MONEY_FEN_MAX 1000000000000000LL /* 10^15 fen: CONTRACT.md */
+#define MONEY_FEN_MAX 1000000000000000LL /* 10^15 fen: docs/contract.md#money */
 
 /* GB 11643-1999 resident identity number: 17 digits, ISO 7064 MOD 11-2 check
  * character (0-9 or X), a real birth date (YYYYMMDD at offset 6, not after

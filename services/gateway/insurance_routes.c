@@ -1,4 +1,4 @@
-/* The insurance commands and fund reads (CONTRACT.md, Commands):
+/* The insurance commands and fund reads (docs/contract.md#commands):
  *
  *   POST /v1/insurance/payment-runs                {scheme, period, region?}
  *   GET  /v1/insurance/payment-runs/{run_id}       a run's answer, once finished
@@ -118,7 +118,7 @@ s_scheme_ok(http_req_t *req, const char *scheme)
     const char *allowed = event_field_enum("insurance.enrolled", "scheme");
     if (scheme && allowed && event_enum_allows(allowed, scheme, strlen(scheme)))
         return true;
-    s_invalid(req, "scheme", "invalid_enum", "scheme is one of the five schemes of CONTRACT.md");
+    s_invalid(req, "scheme", "invalid_enum", "scheme is one of the five schemes of docs/contract.md");
     return false;
 }
 

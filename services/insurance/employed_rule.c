@@ -1,4 +1,4 @@
-/* Cross-service rule (CONTRACT.md): an employment.employed, read from
+/* Cross-service rule (docs/design.md#cross-service-rules): an employment.employed, read from
  * employment's feed, of a person currently drawing the unemployment
  * benefit raises a suspicious record with rule employed_while_receiving,
  * derived into insurance's own feed (counted in ins.suspicious_received). */

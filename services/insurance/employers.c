@@ -7,7 +7,7 @@
 #include "insurance.h"
 #include "timeutil.h"
 
-#define BLACKLIST_YEARS_US ((int64_t) 3 * 365 * 24 * 3600 * 1000000)   /* CONTRACT.md: 3 years */
+#define BLACKLIST_YEARS_US ((int64_t) 3 * 365 * 24 * 3600 * 1000000)   /* docs/contract.md#arrears: 3 years */
 
 static int
 s_refund_paid(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *msg, verdict_t *v)

@@ -130,7 +130,7 @@ s_scope_prefix(const Hrss__Event *ev, char out[REGION_LEN + 1])
 
 /* A death goes alone (no key): it touches several tables and derives an event.
  *
- * Its scope (CONTRACT.md): a death of a person hrss knows (registered in
+ * Its scope (docs/contract.md#insurance): a death of a person hrss knows (registered in
  * employment, which this service learns from its feed, or enrolled or
  * drawing a benefit here) is reported by the county that holds a record of
  * the person: the pushing token's region contains that county, or lies in

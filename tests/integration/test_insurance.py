@@ -213,7 +213,7 @@ class InsuranceTest(unittest.TestCase):
         received = ev("suspicious_record_received", v,
                       {"record_id": rec, "id_number": idn, "rule": "death",
                        "scheme": "resident_pension", "amount_fen": 9000})
-        # the province pushes it (CONTRACT.md, Roles), and a township may too
+        # the province pushes it (docs/contract.md#roles), and a township may too
         self.accept([received], self.province)
         self.assertEqual(self.push([dict(received, id=h.new_id())], self.province),
                          [("rejected", "duplicate_record")])

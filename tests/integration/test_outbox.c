@@ -6,7 +6,7 @@
  * Three connections play the parts: A and B are two writers whose
  * transactions overlap, `reader` reads the feed the way a consumer does.
  *
- * The test that matters is the first: DESIGN.md, "Commit order is feed
+ * The test that matters is the first: docs/design.md#commit-order, "Commit order is feed
  * order". A consumer reads `seq > cursor`; if a transaction could take its
  * number before an earlier-numbered one commits and commit after it, the
  * consumer would move its cursor past a row it has not seen. */

@@ -1,5 +1,5 @@
 /* Unit tests for common/timeutil.c: calendar arithmetic, parsers, and the
- * China Standard Time month an event belongs to (CONTRACT.md, "time zone"). */
+ * China Standard Time month an event belongs to (docs/contract.md#time-zone). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,4 +1,4 @@
--- Bearer tokens (CONTRACT.md, Roles): only hashes are stored.
+-- Bearer tokens (docs/contract.md#roles): only hashes are stored.
 CREATE TABLE tokens (
     id          bigserial PRIMARY KEY,
     name        text NOT NULL,
