@@ -100,6 +100,7 @@ struct http_req_t {
     const char *content_type;
     int retry_after;            /* seconds, for 429/503; 0: none */
     char allow[24];             /* 405: the methods the path accepts */
+    char disposition[96];       /* Content-Disposition of a download; "": none */
     bool close;                 /* close the connection after the response */
     bool queued;                /* routed */
     bool answered;
@@ -239,6 +240,9 @@ void arrears_blacklist(gateway_t *gw, http_req_t *req);
 /* ---- insurance_routes.c: /v1/insurance/... (route pattern, its {x} segments) ------- */
 void insurance_routes(gateway_t *gw, http_req_t *req, const char *pattern,
                       const char *captured[2]);
+
+/* ---- report_xlsx.c: GET /v1/reports/monthly.xlsx ------------------------------------- */
+void report_xlsx_get(gateway_t *gw, http_req_t *req);
 
 /* ---- main.c: shared state ------------------------------------------------------------- */
 db_t *gateway_db(gateway_t *gw);
