@@ -30,8 +30,9 @@ readonly PACKAGES=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-de
     protobuf-c-compiler libpq-dev libjansson-dev libmicrohttpd-dev libsodium-dev
     libcmocka-dev postgresql-15 postgresql-client-15 python3 curl procps iproute2 wrk
     clang libclang-rt-14-dev valgrind   # fuzz targets (libFuzzer), memcheck
-    python3-prometheus-client          # test_metrics_exposition parses /metrics with it
-    nodejs chromium fonts-wqy-microhei)   # the dashboard's ECharts (npm) and its browser test
+    python3-prometheus-client             # test_metrics_exposition parses /metrics with it
+    nodejs chromium fonts-wqy-microhei    # the dashboard's ECharts (npm) and its browser test
+    libxlsxwriter-dev python3-openpyxl)   # the monthly workbook; its test reads it back
 readonly DB_NAME=hrss
 readonly PG_SUPERUSER=postgres
 readonly READY_TIMEOUT=60

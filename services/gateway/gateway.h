@@ -107,6 +107,7 @@ struct http_req_t {
     const char *content_type;
     int retry_after;            /* seconds, for 429/503; 0: none */
     char allow[24];             /* 405: the methods the path accepts */
+    char disposition[96];       /* Content-Disposition of a download; "": none */
     bool close;                 /* close the connection after the response */
     bool queued;                /* routed */
     bool answered;
@@ -255,6 +256,9 @@ dashboard_t *dashboard_new(void);
 void dashboard_destroy(dashboard_t **self_p);
 /* `asset` NULL: the page. */
 void dashboard_serve(gateway_t *gw, http_req_t *req, const char *asset);
+
+/* ---- report_xlsx.c: GET /v1/reports/monthly.xlsx ------------------------------------- */
+void report_xlsx_get(gateway_t *gw, http_req_t *req);
 
 /* ---- main.c: shared state ------------------------------------------------------------- */
 db_t *gateway_db(gateway_t *gw);

@@ -103,6 +103,8 @@ s_queue_response(struct MHD_Connection *conn, http_req_t *req)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     if (req->allow[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, req->allow);
+    if (req->disposition[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, req->disposition);
     if (req->retry_after > 0) {
         char v[16];
         snprintf(v, sizeof v, "%d", req->retry_after);

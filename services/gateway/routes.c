@@ -11,7 +11,7 @@
 typedef enum {
     R_HEALTH, R_READY, R_METRICS, R_OPENAPI, R_DASHBOARD, R_DASHBOARD_ASSET, R_EVENTS,
     R_PERSON, R_INDICATORS, R_BREAKDOWN, R_SERIES, R_TARGETS, R_FEED, R_PING, R_INSURANCE,
-    R_ARREARS_DEADLINES, R_ARREARS_BLACKLIST
+    R_ARREARS_DEADLINES, R_ARREARS_BLACKLIST, R_REPORT_XLSX
 } route_id_t;
 
 /* bit per role */
@@ -45,6 +45,7 @@ static const route_t s_routes[] = {
     {R_TARGETS, "PUT", "/v1/targets/{year}/{region}", true, ROLE_BIT(ROLE_ADMIN)},
     {R_FEED, "GET", "/v1/feed", true, ROLE_BIT(ROLE_PROVINCE) | ROLE_BIT(ROLE_ADMIN)},
     {R_PING, "GET", "/v1/ping", true, ROLES_ALL},
+    {R_REPORT_XLSX, "GET", "/v1/reports/monthly.xlsx", true, ROLES_ALL},   /* report_xlsx.c */
     /* insurance_routes.c */
     {R_INSURANCE, "POST", "/v1/insurance/payment-runs", true,
      ROLE_BIT(ROLE_COUNTY) | ROLE_BIT(ROLE_ADMIN)},
@@ -227,6 +228,9 @@ routes_dispatch(gateway_t *gw, http_req_t *req)
         break;
     case R_ARREARS_BLACKLIST:
         arrears_blacklist(gw, req);
+        break;
+    case R_REPORT_XLSX:
+        report_xlsx_get(gw, req);
         break;
     }
 }

@@ -15,8 +15,9 @@ JSON). Settings (README, "Performance"):
   HRSS_BENCH_RECIPIENTS=N   pension recipients of the payment run (default 1000000)
   HRSS_BENCH_ONLY=1,3       run only these scenarios (1 ingest, 2 import,
                             3 dashboards, 4 feed, 5 hop, 6 bad-token flood,
-                            7 payment run, 8 dashboard page); 3 and 4 need
-                            2's data, 8 is best after 3
+                            7 payment run, 8 dashboard page, 9 monthly
+                            workbook); 3 and 4 need 2's data, 8 is best after
+                            3, 9 loads a year itself without 3
   HRSS_BENCH_REPEAT=N       each ingest run N times, hrss and baseline in turn;
                             the run of median rate is reported (default 1)
 
@@ -619,6 +620,33 @@ def scenario_payment_run(tokens, results):
 
 # ---- report ----------------------------------------------------------------------------
 
+
+WORKBOOK_CLIENTS = 8
+
+
+def scenario_workbook(tokens, results):
+    """GET /v1/reports/monthly.xlsx of the county, every month of the year
+    in turn, at 8 clients: a sheet per domain, a row per township. On the
+    year scenario 3 loads (loaded here when 3 is not run). No baseline: a
+    workbook has no counterpart in plain SQL."""
+    quiesce()
+    if ONLY and 3 not in ONLY:
+        load("year", "--persons", PERSONS, "--batch", 1000, "--clients", IMPORT_CLIENTS,
+             token=tokens["county"])
+        quiesce()
+    path = f"/v1/reports/monthly.xlsx?region={COUNTY}&period={{period}}"
+    checkpoint()
+    m = Meter()
+    h = wrk(tokens["county"], path, WORKBOOK_CLIENTS, 2, SECONDS)
+    h.update(m.stop(h["requests"]))
+    results.append({
+        "scenario": 9, "name": f"monthly workbook (xlsx) of the county, {WORKBOOK_CLIENTS} clients",
+        "params": {"path": path, "clients": WORKBOOK_CLIENTS, "year": YEAR}, "unit": "req/s",
+        "hrss": h, "baseline": {}, "hrss_rate": h["requests_per_s"], "baseline_rate": None,
+        "ratio": None, "goal": "p99 < 200 ms",
+        "goal_met": h["p99_ms"] < 200 and h["non200"] == 0 and h["requests"] > 0})
+
+
 def fmt(x, digits=0):
     if x is None:
         return "—"
@@ -697,7 +725,8 @@ def main():
         f"{', quick' if QUICK else ''}")
     scenarios = [(1, scenario_ingest), (2, scenario_import), (3, scenario_dashboards),
                  (4, scenario_feed), (5, scenario_hop), (6, scenario_flood),
-                 (7, scenario_payment_run), (8, scenario_dashboard_page)]
+                 (7, scenario_payment_run), (8, scenario_dashboard_page),
+                 (9, scenario_workbook)]
     results, errors = [], []
     t0 = time.monotonic()
     for number, fn in scenarios:
