@@ -29,12 +29,14 @@
 
 #define BODY_MAX LIMIT_BODY_BYTES
 #define QUERY_ARGS_MAX 16
+#define HTTP_HEADERS_MAX 8
 
 typedef struct audit_t audit_t;
 typedef struct pending_t pending_t;
 typedef struct metrics_t metrics_t;
 typedef struct ratelimit_t ratelimit_t;
 typedef struct token_cache_t token_cache_t;
+typedef struct dashboard_t dashboard_t;
 
 typedef struct gateway_t {
     region_table_t *regions;
@@ -57,6 +59,7 @@ typedef struct gateway_t {
     audit_t *audit;                        /* rows on their way to the audit table */
     jsonr_t *bodies;                       /* reads each request body (gateway_parse_body) */
     arena_t *scratch;                      /* a route's short-lived decoding, reset by it */
+    dashboard_t *dashboard;                /* the dashboard's assets (dashboard.c) */
 } gateway_t;
 
 typedef struct {
@@ -97,9 +100,14 @@ struct http_req_t {
     int status;
     char *response;
     size_t response_len;
+    /* a route's own response headers: name and value, both outliving the
+     * request; a Cache-Control among them replaces the default no-store */
+    const char *headers[HTTP_HEADERS_MAX][2];
+    int nheaders;
     const char *content_type;
     int retry_after;            /* seconds, for 429/503; 0: none */
     char allow[24];             /* 405: the methods the path accepts */
+    char disposition[96];       /* Content-Disposition of a download; "": none */
     bool close;                 /* close the connection after the response */
     bool queued;                /* routed */
     bool answered;
@@ -239,6 +247,18 @@ void arrears_blacklist(gateway_t *gw, http_req_t *req);
 /* ---- insurance_routes.c: /v1/insurance/... (route pattern, its {x} segments) ------- */
 void insurance_routes(gateway_t *gw, http_req_t *req, const char *pattern,
                       const char *captured[2]);
+
+/* ---- dashboard.c: GET /dashboard/ and its assets ---------------------------------- */
+/* The page, its script and styles (embedded) and ECharts (read from
+ * HRSS_ECHARTS_JS); NULL when memory is short. A missing ECharts is logged
+ * and the page goes without charts (its tables stay). */
+dashboard_t *dashboard_new(void);
+void dashboard_destroy(dashboard_t **self_p);
+/* `asset` NULL: the page. */
+void dashboard_serve(gateway_t *gw, http_req_t *req, const char *asset);
+
+/* ---- report_xlsx.c: GET /v1/reports/monthly.xlsx ------------------------------------- */
+void report_xlsx_get(gateway_t *gw, http_req_t *req);
 
 /* ---- main.c: shared state ------------------------------------------------------------- */
 db_t *gateway_db(gateway_t *gw);

@@ -15,6 +15,9 @@ extern const reporting_aggregate_t reporting_jobs;
 extern const reporting_aggregate_t reporting_recommendations;
 extern const reporting_aggregate_t reporting_services;
 extern const reporting_aggregate_t reporting_graduates;
+extern const reporting_aggregate_t reporting_funds;
+extern const reporting_aggregate_t reporting_recipients;
+extern const reporting_aggregate_t reporting_supervision;
 
 const reporting_aggregate_t *const reporting_aggregates[] = {
     &reporting_persons,
@@ -24,6 +27,9 @@ const reporting_aggregate_t *const reporting_aggregates[] = {
     &reporting_recommendations,
     &reporting_services,
     &reporting_graduates,
+    &reporting_funds,
+    &reporting_recipients,
+    &reporting_supervision,
     NULL,
 };
 

@@ -51,6 +51,31 @@ def read_feed(token):
     raise AssertionError("feed did not end")
 
 
+def fund_supervision_events(v, at=AT):
+    """Seed 000's year of fund supervision as events in region `v`: 疑点数据8449条
+    received, 应整改797条 46.91万元 and 7652 without issue verified, 已整改688条
+    39.8万元 collected whole, 追缴中109条 7.11万元 left open. Returns the three
+    lists (received, verified, recovered), to be pushed in that order."""
+    def split(total, n):
+        base, extra = divmod(total, n)
+        return [base + (1 if i < extra else 0) for i in range(n)]
+    done, open_ = split(39800000, 688), split(7110000, 109)
+    records = ["seed-%s-%d" % (h.new_id(), i) for i in range(8449)]
+    received = [ev("suspicious_record_received", v,
+                   {"record_id": r, "id_number": person(),
+                    "rule": random.choice(["death", "imprisonment", "duplicate", "other"]),
+                    "scheme": "resident_pension", "amount_fen": 100000}, at)
+                for r in records]
+    verified = [ev("suspicious_record_verified", v,
+                   {"record_id": r, "outcome": "rectify", "amount_fen": a}, at)
+                for r, a in zip(records, done + open_)]
+    verified += [ev("suspicious_record_verified", v, {"record_id": r, "outcome": "no_issue"}, at)
+                 for r in records[797:]]
+    recovered = [ev("overpayment_recovered", v, {"record_id": r, "amount_fen": a}, at)
+                 for r, a in zip(records, done)]
+    return received, verified, recovered
+
+
 class InsuranceTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -241,24 +266,7 @@ class InsuranceTest(unittest.TestCase):
         """Seed 000's fund supervision: 疑点数据8449条, 应整改797条 46.91万元,
         已整改688条 39.8万元, 追缴中109条 7.11万元."""
         v = village()
-
-        def split(total, n):
-            base, extra = divmod(total, n)
-            return [base + (1 if i < extra else 0) for i in range(n)]
-        done, open_ = split(39800000, 688), split(7110000, 109)
-        records = ["seed-%s-%d" % (h.new_id(), i) for i in range(8449)]
-        received = [ev("suspicious_record_received", v,
-                       {"record_id": r, "id_number": person(),
-                        "rule": random.choice(["death", "imprisonment", "duplicate", "other"]),
-                        "scheme": "resident_pension", "amount_fen": 100000})
-                    for r in records]
-        verified = [ev("suspicious_record_verified", v,
-                       {"record_id": r, "outcome": "rectify", "amount_fen": a})
-                    for r, a in zip(records, done + open_)]
-        verified += [ev("suspicious_record_verified", v, {"record_id": r, "outcome": "no_issue"})
-                     for r in records[797:]]
-        recovered = [ev("overpayment_recovered", v, {"record_id": r, "amount_fen": a})
-                     for r, a in zip(records, done)]
+        received, verified, recovered = fund_supervision_events(v)
         for batch_of, token in ((received, self.province), (verified, self.county),
                                 (recovered, self.county)):
             for i in range(0, len(batch_of), 1000):
