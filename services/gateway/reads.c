@@ -265,14 +265,30 @@ typedef struct {
     uint64_t generation;
 } indicators_work_t;
 
+/* A value as the contract shows it: a rate (reporting counts it in
+ * hundredths of a percent) in percent with two decimals, or null when it is
+ * 0 of 0; anything else a whole number. */
 static void
-s_add_target(jsonw_t *out, const Hrss__IndicatorValue *v)
+s_value(jsonw_t *out, const indicator_t *ind, int64_t value, bool no_value)
+{
+    if (ind && ind->kind == INDICATOR_RATE) {
+        if (no_value)
+            jsonw_null(out);
+        else
+            jsonw_decimal(out, value, 2);
+    } else {
+        jsonw_int(out, value);
+    }
+}
+
+static void
+s_add_target(jsonw_t *out, const indicator_t *ind, const Hrss__IndicatorValue *v)
 {
     if (!v->has_target)
         return;
     jsonw_key(out, "target");
-    jsonw_int(out, v->target);
-    if (v->target > 0) {
+    s_value(out, ind, v->target, false);
+    if (v->target > 0 && !v->no_value) {
         /* a fraction; four decimals are enough for 117.75% */
         jsonw_key(out, "completion");
         jsonw_decimal(out, (v->value * 10000 + v->target / 2) / v->target, 4);
@@ -330,6 +346,7 @@ s_indicators_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *
     jsonw_array_open(&out);
     for (size_t i = 0; i < r->n_values; i++) {
         const Hrss__IndicatorValue *v = r->values[i];
+        const indicator_t *ind = w->view ? w->indicator : indicator_find(v->code);
         jsonw_object_open(&out);
         if (series) {
             jsonw_key(&out, "period");
@@ -343,7 +360,6 @@ s_indicators_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *
                 jsonw_string(&out, name);
             }
         } else {
-            const indicator_t *ind = indicator_find(v->code);
             jsonw_key(&out, "code");
             jsonw_string(&out, v->code);
             jsonw_key(&out, "name");
@@ -352,9 +368,9 @@ s_indicators_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *
             jsonw_string(&out, ind ? ind->unit : "");
         }
         jsonw_key(&out, "value");
-        jsonw_int(&out, v->value);
+        s_value(&out, ind, v->value, v->no_value);
         if (!series)
-            s_add_target(&out, v);
+            s_add_target(&out, ind, v);
         jsonw_object_close(&out);
     }
     jsonw_array_close(&out);
@@ -526,18 +542,21 @@ reads_targets_put(gateway_t *gw, http_req_t *req, const char *year_text, const c
                                                     "no indicator of the catalog has this code"));
             continue;
         }
+        bool rate = ind->kind == INDICATOR_RATE;
         if (value->type != JSONR_INTEGER || value->as.integer < 0 ||
-            value->as.integer > 1000000000000000LL) {
-            json_array_append_new(errors,
-                                  json_pack("{s:s, s:s, s:s}", "field", key, "code",
-                                            "invalid_value", "message",
-                                            "a target is a whole number from 0 to 10^15"));
+            value->as.integer > (rate ? 100 : 1000000000000000LL)) {
+            json_array_append_new(
+                errors, json_pack("{s:s, s:s, s:s}", "field", key, "code", "invalid_value",
+                                  "message",
+                                  rate ? "a rate's target is a whole percent from 0 to 100"
+                                       : "a target is a whole number from 0 to 10^15"));
             continue;
         }
         if (values && ptrs) {
             hrss__indicator_value__init(&values[k]);
             values[k].code = (char *) ind->code;
-            values[k].value = value->as.integer;
+            /* reporting keeps a rate in hundredths of a percent */
+            values[k].value = rate ? value->as.integer * 100 : value->as.integer;
             ptrs[k] = &values[k];
             k++;
         }

@@ -206,8 +206,8 @@ def recompute(prefix):
     for code, value in emp_recompute.recompute(h.psql, prefix, PERIOD).items():
         if code == "hires_from_recommendations":
             code = "emp.recommendation_hires"
-        if code.endswith("_rate"):   # "95.12" in hundredths; no value ("") reads 0
-            out[code] = round(float(value) * 100) if value else 0
+        if code.endswith("_rate"):   # "95.12", as the API shows it; no value ("") is null
+            out[code] = float(value) if value else None
         else:
             out[code] = int(value or 0)
     # hrss's extensions of the catalog (reporting's agg_services.c, agg_graduates.c)

@@ -38,7 +38,8 @@ def values(token, region, period):
 
 
 def rate(num, den):
-    return (num * 10000 + den // 2) // den
+    """A rate as the API shows it: percent with two decimals."""
+    return (num * 10000 + den // 2) // den / 100
 
 
 class InsuranceIndicatorsTest(unittest.TestCase):
@@ -90,11 +91,11 @@ class InsuranceIndicatorsTest(unittest.TestCase):
             "ins.suspicious_rectified": 688,
             "ins.recovered_fen": 39800000,                # 39.8万元
             "ins.recoveries_open_fen": 7110000,           # 追缴中 7.11万元
-            "ins.suspicious_rectified_rate": 8632,        # 86.32%
+            "ins.suspicious_rectified_rate": 86.32,
             "ins.fund_balance_fen.resident_pension": 39800000,
         }
         self.assertEqual({k: got[k] for k in want}, want)
-        self.assertEqual(rate(688, 797), 8632)
+        self.assertEqual(rate(688, 797), 86.32)
         # the same counts at the county (its money also holds the payment test's),
         # and nothing before the month of the events
         county = values(self.admin, COUNTY + "000000", "2024-12")
