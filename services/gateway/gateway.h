@@ -232,6 +232,9 @@ void reads_metrics(gateway_t *gw, http_req_t *req);
 void insurance_routes(gateway_t *gw, http_req_t *req, const char *pattern,
                       const char *captured[2]);
 
+/* ---- report_routes.c: /v1/reports/... (route pattern, its {x} segments) ------------- */
+void report_routes(gateway_t *gw, http_req_t *req, const char *pattern, const char *captured[2]);
+
 /* ---- main.c: shared state ------------------------------------------------------------- */
 db_t *gateway_db(gateway_t *gw);
 const region_table_t *gateway_regions(gateway_t *gw);

@@ -8,7 +8,7 @@
 
 #define PATH_PARTS_MAX 6
 
-typedef enum { R_HEALTH, R_READY, R_METRICS, R_OPENAPI, R_EVENTS, R_PERSON, R_INDICATORS, R_BREAKDOWN, R_SERIES, R_TARGETS, R_FEED, R_PING, R_INSURANCE } route_id_t;
+typedef enum { R_HEALTH, R_READY, R_METRICS, R_OPENAPI, R_EVENTS, R_PERSON, R_INDICATORS, R_BREAKDOWN, R_SERIES, R_TARGETS, R_FEED, R_PING, R_INSURANCE, R_REPORTS } route_id_t;
 
 /* bit per role */
 #define ANYONE 0u
@@ -50,6 +50,8 @@ static const route_t s_routes[] = {
      ROLE_BIT(ROLE_COUNTY) | ROLE_BIT(ROLE_CHECKER) | ROLE_BIT(ROLE_ADMIN)},
     {R_INSURANCE, "POST", "/v1/insurance/corrections/{id}/approve", true,
      ROLE_BIT(ROLE_CHECKER) | ROLE_BIT(ROLE_ADMIN)},
+    /* report_routes.c */
+    {R_REPORTS, "GET", "/v1/reports/summary", true, ROLES_ALL},
 };
 
 /* Splits "/v1/persons/123" into segments in place. */
@@ -206,6 +208,9 @@ routes_dispatch(gateway_t *gw, http_req_t *req)
         break;
     case R_INSURANCE:
         insurance_routes(gw, req, route->pattern, captured);
+        break;
+    case R_REPORTS:
+        report_routes(gw, req, route->pattern, captured);
         break;
     }
 }
