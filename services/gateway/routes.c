@@ -52,6 +52,14 @@ static const route_t s_routes[] = {
      ROLE_BIT(ROLE_CHECKER) | ROLE_BIT(ROLE_ADMIN)},
     /* report_routes.c */
     {R_REPORTS, "GET", "/v1/reports/summary", true, ROLES_ALL},
+    {R_REPORTS, "GET", "/v1/reports/{region}/{period}", true, ROLES_ALL},
+    {R_REPORTS, "POST", "/v1/reports/{region}/{period}/submit", true,
+     ROLE_BIT(ROLE_COUNTY) | ROLE_BIT(ROLE_PROVINCE) | ROLE_BIT(ROLE_ADMIN)},
+    {R_REPORTS, "POST", "/v1/reports/{region}/{period}/approve", true,
+     ROLE_BIT(ROLE_CHECKER) | ROLE_BIT(ROLE_ADMIN)},
+    {R_REPORTS, "POST", "/v1/reports/{region}/{period}/return", true,
+     ROLE_BIT(ROLE_COUNTY) | ROLE_BIT(ROLE_PROVINCE) | ROLE_BIT(ROLE_CHECKER) |
+         ROLE_BIT(ROLE_ADMIN)},
 };
 
 /* Splits "/v1/persons/123" into segments in place. */

@@ -27,6 +27,11 @@ int reporting_on_targets(service_t *svc, const Hrss__Request *req, Hrss__Reply *
  * reporting's own requests (cases 50-59). */
 int reporting_on_summary(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
                          arena_t *arena);
+/* approval.c: monthly approval and locking (ReportStepRequest, ReportQuery). */
+int reporting_on_report_step(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
+                             arena_t *arena);
+int reporting_on_report(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
+                        arena_t *arena);
 int reporting_on_command(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
                          arena_t *arena);
 

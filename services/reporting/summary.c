@@ -659,6 +659,10 @@ reporting_on_command(service_t *svc, const Hrss__Request *req, Hrss__Reply *repl
 {
     if (req->body_case == HRSS__REQUEST__BODY_SUMMARY)
         return reporting_on_summary(svc, req, reply, arena);
+    if (req->body_case == HRSS__REQUEST__BODY_REPORT_STEP)
+        return reporting_on_report_step(svc, req, reply, arena);
+    if (req->body_case == HRSS__REQUEST__BODY_REPORT)
+        return reporting_on_report(svc, req, reply, arena);
     return service_fail(reply, arena, "unsupported", "reporting does not answer this request",
                         false);
 }
