@@ -138,6 +138,7 @@ class SummaryTest(unittest.TestCase):
         assert r.status == 200, r.body
         cls.response = r
         cls.text = r.body.decode("utf-8")
+        print(cls.text)   # in ctest -V's log: the summary as a bureau reads it
 
     def test_media_type_and_title(self):
         self.assertEqual(self.response.headers["Content-Type"], "text/markdown; charset=utf-8")
