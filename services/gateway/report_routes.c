@@ -229,7 +229,8 @@ s_report(gateway_t *gw, http_req_t *req, const char *region_text, const char *pe
     report_work_t *w = gateway_work_new(req, sizeof *w, free);
     if (!w)
         return;
-    char region[REGION_LEN + 1], canonical[8];
+    /* all that the request points into lives until upstream_call has sent it */
+    char region[REGION_LEN + 1], canonical[8], reason[REASON_MAX * 4 + 1] = "";
     if (!s_region(gw, req, region_text, region))
         return;
     int period;
@@ -258,7 +259,6 @@ s_report(gateway_t *gw, http_req_t *req, const char *region_text, const char *pe
         msg.report = &q;
     } else {
         snprintf(w->action, sizeof w->action, "report_%s", action);
-        char reason[REASON_MAX * 4 + 1] = "";
         if (strcmp(action, "return") == 0) {
             const jsonr_value_t *body = gateway_parse_body(req);
             if (!body)
