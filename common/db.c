@@ -1,4 +1,5 @@
 #include "db.h"
+#include "hashtab.h"
 
 #include <endian.h>
 
@@ -9,18 +10,18 @@
 #include <string.h>
 
 /* The names prepared on the current connection, cleared on reconnect: an
- * open-addressing set (linear probing) that grows, so that no count of
- * statement names can make a pipeline fail. A fixed array of 64 had made the
- * 65th name a hard failure, answered `retry` for every batch for ever. The
- * set holds the callers' pointers: a statement name is a string literal. */
-#define DB_PREPARED_MIN_SLOTS 64   /* a power of 2 */
+ * array of the callers' pointers (a statement name is a string literal)
+ * indexed by a hashtab, both grown on demand, so that no count of statement
+ * names can make a pipeline fail. A fixed array of 64 had made the 65th name
+ * a hard failure, answered `retry` for every batch for ever. */
 
 struct db_t {
     char *conninfo;
     char *schema;
     PGconn *conn;
-    const char **prepared;   /* slots, NULL when free */
-    size_t nprepared, prepared_slots;
+    const char **prepared;   /* the names, packed: [0, nprepared) */
+    size_t nprepared, prepared_cap;
+    hashtab_t prepared_index;
     /* pipeline: one entry per statement sent, in order: the name it was
      * prepared under just before it, or NULL when it was prepared already */
     const char **sent;
@@ -55,6 +56,7 @@ db_new(const char *conninfo, const char *schema)
     db_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
+    hashtab_init(&self->prepared_index);
     self->conninfo = strdup(conninfo ? conninfo : "");
     self->schema = strdup(schema);
     if (!self->conninfo || !self->schema)
@@ -74,6 +76,7 @@ db_destroy(db_t **self_p)
     free(self->schema);
     free(self->sent);
     free(self->prepared);
+    hashtab_free(&self->prepared_index);
     free(self);
     *self_p = NULL;
 }
@@ -176,90 +179,98 @@ db_query(db_t *self, const char *sql, int nparams, const char *const *values,
     return s_check(self, PQexecParams(self->conn, sql, nparams, NULL, values, lengths, formats, 0));
 }
 
-static size_t
+static uint64_t
 s_name_hash(const char *name)
 {
-    uint32_t h = 2166136261u;   /* FNV-1a */
-    for (const char *c = name; *c; c++)
-        h = (h ^ (uint8_t) *c) * 16777619u;
-    return h;
+    return hash_str(HASH_INIT, name);
 }
 
-/* The slot of `name`, or the free slot where it would go. */
-static size_t
-s_prepared_slot(const db_t *self, const char *name)
+static uint64_t
+s_prepared_hash(const void *ctx, uint32_t index)
 {
-    size_t mask = self->prepared_slots - 1;
-    size_t i = s_name_hash(name) & mask;
-    while (self->prepared[i] && self->prepared[i] != name && strcmp(self->prepared[i], name) != 0)
-        i = (i + 1) & mask;
-    return i;
+    const db_t *self = ctx;
+    return s_name_hash(self->prepared[index]);
+}
+
+typedef struct {
+    const db_t *self;
+    const char *name;
+} name_probe_t;
+
+static bool
+s_prepared_eq(const void *ctx, uint32_t index)
+{
+    const name_probe_t *p = ctx;
+    const char *name = p->self->prepared[index];
+    return name == p->name || strcmp(name, p->name) == 0;
+}
+
+/* The slot of `name`, or the free slot where it would go; NULL when no name
+ * is prepared (the index may have no slots yet). */
+static hashtab_slot_t *
+s_prepared_slot(db_t *self, const char *name)
+{
+    if (!self->nprepared)
+        return NULL;
+    name_probe_t probe = {self, name};
+    return hashtab_find(&self->prepared_index, s_name_hash(name), s_prepared_eq, &probe);
 }
 
 static bool
-s_is_prepared(const db_t *self, const char *name)
+s_is_prepared(db_t *self, const char *name)
 {
-    return self->nprepared > 0 && self->prepared[s_prepared_slot(self, name)] != NULL;
+    hashtab_slot_t *slot = s_prepared_slot(self, name);
+    return slot && hashtab_at(&self->prepared_index, slot);
 }
 
 static void
 s_prepared_clear(db_t *self)
 {
-    if (self->prepared)
-        memset(self->prepared, 0, self->prepared_slots * sizeof *self->prepared);
+    hashtab_clear(&self->prepared_index);
     self->nprepared = 0;
 }
 
-/* Notes `name` (not in the set) as prepared; the set stays at most half
- * full. -1 when out of memory, with the error set. */
+/* Notes `name` (not in the set) as prepared. -1 when out of memory, with
+ * the error set. */
 static int
 s_prepared_add(db_t *self, const char *name)
 {
-    if (2 * (self->nprepared + 1) > self->prepared_slots) {
-        size_t slots = self->prepared_slots ? 2 * self->prepared_slots : DB_PREPARED_MIN_SLOTS;
-        const char **old = self->prepared;
-        size_t old_slots = self->prepared_slots;
-        self->prepared = calloc(slots, sizeof *self->prepared);
-        if (!self->prepared) {
-            self->prepared = old;
-            s_set_error(self, "out of memory", NULL);
-            return -1;
-        }
-        self->prepared_slots = slots;
-        for (size_t i = 0; i < old_slots; i++)
-            if (old[i])
-                self->prepared[s_prepared_slot(self, old[i])] = old[i];
-        free(old);
+    if (self->nprepared == self->prepared_cap) {
+        size_t cap = self->prepared_cap ? 2 * self->prepared_cap : 64;
+        const char **names = realloc(self->prepared, cap * sizeof *names);
+        if (!names)
+            goto oom;
+        self->prepared = names;
+        self->prepared_cap = cap;
     }
-    self->prepared[s_prepared_slot(self, name)] = name;
-    self->nprepared++;
+    if (hashtab_reserve(&self->prepared_index, self->nprepared + 1, s_prepared_hash, self))
+        goto oom;
+    name_probe_t probe = {self, name};
+    hashtab_slot_t *slot =
+        hashtab_find(&self->prepared_index, s_name_hash(name), s_prepared_eq, &probe);
+    self->prepared[self->nprepared] = name;
+    hashtab_put(&self->prepared_index, slot, (uint32_t) self->nprepared++);
     return 0;
+oom:
+    s_set_error(self, "out of memory", NULL);
+    return -1;
 }
 
-/* Forgets `name`, shifting back the entries probed past its slot so that
- * every entry stays reachable from its home slot. */
+/* Forgets `name`; the last name moves into its place in the array. */
 static void
 s_forget_prepared(db_t *self, const char *name)
 {
-    if (!self->nprepared)
+    hashtab_slot_t *slot = s_prepared_slot(self, name);
+    uint32_t at = slot ? hashtab_at(&self->prepared_index, slot) : 0;
+    if (!at)
         return;
-    size_t mask = self->prepared_slots - 1;
-    size_t hole = s_prepared_slot(self, name);
-    if (!self->prepared[hole])
+    hashtab_remove(&self->prepared_index, slot, s_prepared_hash, self);
+    size_t last = --self->nprepared;
+    if (at - 1 == last)
         return;
-    self->prepared[hole] = NULL;
-    self->nprepared--;
-    for (size_t i = (hole + 1) & mask; self->prepared[i]; i = (i + 1) & mask) {
-        size_t home = s_name_hash(self->prepared[i]) & mask;
-        /* the entry at i may move to the hole unless its home lies
-         * cyclically in (hole, i] */
-        bool stays = hole <= i ? (home > hole && home <= i) : (home > hole || home <= i);
-        if (!stays) {
-            self->prepared[hole] = self->prepared[i];
-            self->prepared[i] = NULL;
-            hole = i;
-        }
-    }
+    const char *moved = self->prepared[last];
+    self->prepared[at - 1] = moved;
+    hashtab_move(&self->prepared_index, s_name_hash(moved), (uint32_t) last, at - 1);
 }
 
 size_t

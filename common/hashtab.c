@@ -71,3 +71,36 @@ hashtab_reserve(hashtab_t *self, size_t n, hashtab_hash_fn *hash, const void *ct
     free(old);
     return 0;
 }
+
+void
+hashtab_remove(hashtab_t *self, hashtab_slot_t *slot, hashtab_hash_fn *hash, const void *ctx)
+{
+    size_t hole = (size_t) (slot - self->slots);
+    self->slots[hole].gen = 0;   /* never a table's generation: free */
+    self->used--;
+    for (size_t i = (hole + 1) & self->mask; self->slots[i].gen == self->gen;
+         i = (i + 1) & self->mask) {
+        size_t home = hash(ctx, self->slots[i].entry) & self->mask;
+        /* the entry at i stays when its home lies cyclically in (hole, i]:
+         * its probe from home meets no hole before i; otherwise it would
+         * meet the hole and stop short of it, so it moves in */
+        bool stays = hole <= i ? (home > hole && home <= i) : (home > hole || home <= i);
+        if (stays)
+            continue;
+        self->slots[hole] = self->slots[i];
+        self->slots[i].gen = 0;
+        hole = i;
+    }
+}
+
+void
+hashtab_move(hashtab_t *self, uint64_t hash, uint32_t from, uint32_t to)
+{
+    /* indexes are unique: the slot holding `from` is its entry's, no key
+     * needs comparing */
+    for (size_t i = hash & self->mask; self->slots[i].gen == self->gen; i = (i + 1) & self->mask)
+        if (self->slots[i].entry == from) {
+            self->slots[i].entry = to;
+            return;
+        }
+}

@@ -9,7 +9,9 @@
  * whether the entry at an index is the one sought. Slots carry a generation,
  * so hashtab_clear forgets every entry at once, whatever the size. The
  * caller reserves room before it adds (the table stays at most half full, so
- * a probe always ends). */
+ * a probe always ends). An entry is taken out with hashtab_remove, which
+ * moves back the entries probed past it rather than leaving a tombstone: a
+ * table that forgets entries now and then never fills with the dead. */
 #ifndef HRSS_HASHTAB_H
 #define HRSS_HASHTAB_H
 
@@ -71,6 +73,18 @@ int hashtab_reserve(hashtab_t *self, size_t n, hashtab_hash_fn *hash, const void
  * where it belongs. Needs room for one more entry (hashtab_reserve). */
 hashtab_slot_t *hashtab_find(hashtab_t *self, uint64_t hash, hashtab_eq_fn *eq,
                              const void *ctx);
+
+/* Takes out the entry in `slot` (hashtab_find gave it, and it is taken),
+ * moving back into the hole each entry probed past it whose home slot is
+ * not between the hole and it, so that every other entry is still found.
+ * The other entries keep their indexes; a caller that packs its array moves
+ * its last entry into the freed index, and says so with hashtab_move.
+ * `hash` as for hashtab_reserve. */
+void hashtab_remove(hashtab_t *self, hashtab_slot_t *slot, hashtab_hash_fn *hash,
+                    const void *ctx);
+/* Says that the entry at index `from` (in the table, its hash `hash`) is now
+ * at index `to`, which no entry in the table has. */
+void hashtab_move(hashtab_t *self, uint64_t hash, uint32_t from, uint32_t to);
 
 /* A slot's entry: its index + 1, 0 when the slot is free. */
 static inline uint32_t

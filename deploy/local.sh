@@ -30,7 +30,8 @@ readonly PACKAGES=(build-essential cmake pkg-config libzmq3-dev libprotobuf-c-de
     protobuf-c-compiler libpq-dev libjansson-dev libmicrohttpd-dev libsodium-dev
     libcmocka-dev postgresql-15 postgresql-client-15 python3 curl procps iproute2 wrk
     clang libclang-rt-14-dev valgrind   # fuzz targets (libFuzzer), memcheck
-    python3-prometheus-client)          # test_metrics_exposition parses /metrics with it
+    python3-prometheus-client          # test_metrics_exposition parses /metrics with it
+    nodejs chromium fonts-wqy-microhei)   # the dashboard's ECharts (npm) and its browser test
 readonly DB_NAME=hrss
 readonly PG_SUPERUSER=postgres
 readonly READY_TIMEOUT=60
@@ -128,6 +129,8 @@ ensure_packages() {
     for p in "${PACKAGES[@]}"; do
         [[ $(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null) == installed ]] || missing+=("$p")
     done
+    # npm is part of some nodejs packages and Debian's own package beside others
+    command -v npm >/dev/null || missing+=(npm)
     ((${#missing[@]})) || return 0
     if ((!AS_ROOT)); then
         die "missing Debian packages: ${missing[*]}
@@ -154,6 +157,24 @@ build() {
     for b in "${SERVICES[@]/#/hrss-}" hrssctl; do
         [[ -x $dir/$b ]] || die "$dir/$b is missing after the build"
     done
+}
+
+# npm_install DIR [optional]: the npm packages of DIR (relative to the
+# checkout) into DIR/node_modules exactly as its package-lock.json says (npm
+# ci), unless that lock is the one installed already (so a second run needs
+# no network). With `optional` a failure is a warning, not the end.
+npm_install() {
+    local dir=$REPO/$1
+    cmp -s -- "$dir/package-lock.json" "$dir/node_modules/.hrss-installed-lock" && return 0
+    if command -v npm >/dev/null; then
+        log "installing the npm packages of $1 (npm ci)"
+        if (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) >&2; then
+            cp -f -- "$dir/package-lock.json" "$dir/node_modules/.hrss-installed-lock"
+            return 0
+        fi
+    fi
+    [[ ${2:-} == optional ]] || die "npm ci in $dir failed (is npm installed, the npm registry reachable?)"
+    log "warning: npm ci in $dir failed: the dashboard will show its tables without charts"
 }
 
 # openapi_linter: Redocly's CLI for the lint.openapi test, installed with npm
@@ -778,6 +799,8 @@ print_summary() {
 
 hrss is up.
   API          http://$HTTP_ADDR:$HTTP_PORT/   (GET /readyz)
+  dashboard    http://$HTTP_ADDR:$HTTP_PORT/dashboard/   sign in with a token, e.g. a county's:
+               (. $ENV_FILE && $BIN_DIR/hrssctl token create --role county --region 433123 --name me)
   state dir    $STATE
   environment  $ENV_FILE
   logs         $LOG_DIR/   (./deploy/local.sh logs [NAME])
@@ -804,6 +827,7 @@ cmd_up() {
     ensure_packages
     bin_dir_init "${BUILD_DIR:-$REPO/build}"
     build "$BIN_DIR" OFF
+    npm_install services/gateway/dashboard optional   # ECharts, read by the gateway at start
     PG_PORT=${HRSS_PG_PORT:-55432}
     HTTP_ADDR=127.0.0.1
     HTTP_PORT=${HRSS_HTTP_PORT:-8080}
@@ -986,6 +1010,8 @@ test_pass() {
     shift 2
     bin_dir_init "$build_dir"
     build "$BIN_DIR" "$sanitize"
+    npm_install services/gateway/dashboard   # ECharts, read by the gateway at start
+    npm_install tests/browser                # playwright-core, driving Debian's chromium
 
     throwaway_stack_up test
 

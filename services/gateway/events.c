@@ -6,6 +6,7 @@
 
 #include "event_codec.h"
 #include "gateway.h"
+#include "hashtab.h"
 #include "jsonw.h"
 #include "hrss_limits.h"
 
@@ -166,36 +167,46 @@ s_on_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *reply)
     s_finish(req);
 }
 
-/* The ids of one request and the service each went to: an open-addressing
- * table, at most half full (EVENTS_MAX events). */
-#define ID_SLOTS 2048
-
+/* The ids of one request and the service each went to, indexed by the
+ * tree's one hash table. */
 typedef struct {
     const char *id;
     service_id_t owner;
-} id_slot_t;
+} id_entry_t;
+
+typedef struct {
+    id_entry_t *entries;
+    size_t n;
+    hashtab_t index;
+    const char *sought;
+} id_set_t;
+
+static bool
+s_id_eq(const void *ctx, uint32_t index)
+{
+    const id_set_t *set = ctx;
+    return strcmp(set->entries[index].id, set->sought) == 0;
+}
 
 /* Whether event `ev` (valid, going to `owner`) reuses the id of an earlier
  * event of the request that goes to another service. An id names one event
- * per token region across all services (docs/contract.md#results); across requests the
- * services' shared claims enforce it (service.c, s_rows_send), but the
+ * per token region across all services (docs/contract.md#results); across
+ * requests the services' shared claims enforce it (common/txn.h), but the
  * parts of one request go to their services at once, so there the first
  * would win only by chance. Decided here, in order: the later one is the
- * conflict, whatever becomes of the earlier. */
+ * conflict, whatever becomes of the earlier. The set has room for every
+ * event of the request (hashtab_reserve). */
 static bool
-s_id_taken_elsewhere(id_slot_t *slots, const Hrss__Event *ev, service_id_t owner)
+s_id_taken_elsewhere(id_set_t *set, const Hrss__Event *ev, service_id_t owner)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (const char *p = ev->id; *p; p++)
-        h = (h ^ (unsigned char) *p) * 1099511628211ULL;
-    for (size_t i = h & (ID_SLOTS - 1);; i = (i + 1) & (ID_SLOTS - 1)) {
-        if (!slots[i].id) {
-            slots[i] = (id_slot_t){ev->id, owner};
-            return false;
-        }
-        if (strcmp(slots[i].id, ev->id) == 0)
-            return slots[i].owner != owner;
-    }
+    set->sought = ev->id;
+    hashtab_slot_t *slot = hashtab_find(&set->index, hash_str(HASH_INIT, ev->id), s_id_eq, set);
+    uint32_t at = hashtab_at(&set->index, slot);
+    if (at)
+        return set->entries[at - 1].owner != owner;
+    set->entries[set->n] = (id_entry_t){ev->id, owner};
+    hashtab_put(&set->index, slot, (uint32_t) set->n++);
+    return false;
 }
 
 void
@@ -229,8 +240,11 @@ events_post(gateway_t *gw, http_req_t *req)
         return;
     }
 
-    id_slot_t *ids = calloc(ID_SLOTS, sizeof *ids);
-    if (!ids) {
+    id_set_t ids = {.entries = calloc(n, sizeof(id_entry_t))};
+    hashtab_init(&ids.index);
+    if (!ids.entries || hashtab_reserve(&ids.index, n, NULL, NULL)) {
+        free(ids.entries);
+        hashtab_free(&ids.index);
         http_problem(req, 500, "internal", "Out of memory", NULL, NULL);
         return;
     }
@@ -257,7 +271,7 @@ events_post(gateway_t *gw, http_req_t *req)
             s_forbidden_message(req->who.role, type, message, sizeof message);
             s_answer(a, "rejected", "forbidden_type", "type", message);
             event_clear(&w->events[i]);
-        } else if (s_id_taken_elsewhere(ids, &w->events[i], type->owner)) {
+        } else if (s_id_taken_elsewhere(&ids, &w->events[i], type->owner)) {
             s_answer(a, "rejected", "id_conflict", "id",
                      "an earlier event of this request has this id for another service");
             event_clear(&w->events[i]);
@@ -267,7 +281,8 @@ events_post(gateway_t *gw, http_req_t *req)
         }
         i++;
     }
-    free(ids);
+    free(ids.entries);
+    hashtab_free(&ids.index);
     arena_reset(gw->scratch);   /* the events are packed: their data messages are done */
     if (outside)
         audit_record(gw, req, "out_of_scope", first_outside, 200,

@@ -29,12 +29,14 @@
 
 #define BODY_MAX LIMIT_BODY_BYTES
 #define QUERY_ARGS_MAX 16
+#define HTTP_HEADERS_MAX 8
 
 typedef struct audit_t audit_t;
 typedef struct pending_t pending_t;
 typedef struct metrics_t metrics_t;
 typedef struct ratelimit_t ratelimit_t;
 typedef struct token_cache_t token_cache_t;
+typedef struct dashboard_t dashboard_t;
 
 typedef struct gateway_t {
     region_table_t *regions;
@@ -57,6 +59,7 @@ typedef struct gateway_t {
     audit_t *audit;                        /* rows on their way to the audit table */
     jsonr_t *bodies;                       /* reads each request body (gateway_parse_body) */
     arena_t *scratch;                      /* a route's short-lived decoding, reset by it */
+    dashboard_t *dashboard;                /* the dashboard's assets (dashboard.c) */
 } gateway_t;
 
 typedef struct {
@@ -97,6 +100,10 @@ struct http_req_t {
     int status;
     char *response;
     size_t response_len;
+    /* a route's own response headers: name and value, both outliving the
+     * request; a Cache-Control among them replaces the default no-store */
+    const char *headers[HTTP_HEADERS_MAX][2];
+    int nheaders;
     const char *content_type;
     int retry_after;            /* seconds, for 429/503; 0: none */
     char allow[24];             /* 405: the methods the path accepts */
@@ -227,10 +234,27 @@ void reads_ready(gateway_t *gw, http_req_t *req);
 /* GET /v1/ping?service=NAME: one Ping to the service, timed (the cost of a hop). */
 void reads_ping(gateway_t *gw, http_req_t *req);
 void reads_metrics(gateway_t *gw, http_req_t *req);
+/* The `region` parameter of a read: short forms accepted, the token's region
+ * by default; -1 after responding 400 (unknown) or 403 (out of scope). */
+int reads_region_param(gateway_t *gw, http_req_t *req, const char *value,
+                       char out[REGION_LEN + 1]);
+
+/* ---- arrears_routes.c: GET /v1/arrears/deadlines, /v1/arrears/blacklist ------------- */
+void arrears_deadlines(gateway_t *gw, http_req_t *req);
+void arrears_blacklist(gateway_t *gw, http_req_t *req);
 
 /* ---- insurance_routes.c: /v1/insurance/... (route pattern, its {x} segments) ------- */
 void insurance_routes(gateway_t *gw, http_req_t *req, const char *pattern,
                       const char *captured[2]);
+
+/* ---- dashboard.c: GET /dashboard/ and its assets ---------------------------------- */
+/* The page, its script and styles (embedded) and ECharts (read from
+ * HRSS_ECHARTS_JS); NULL when memory is short. A missing ECharts is logged
+ * and the page goes without charts (its tables stay). */
+dashboard_t *dashboard_new(void);
+void dashboard_destroy(dashboard_t **self_p);
+/* `asset` NULL: the page. */
+void dashboard_serve(gateway_t *gw, http_req_t *req, const char *asset);
 
 /* ---- report_routes.c: /v1/reports/... (route pattern, its {x} segments) ------------- */
 void report_routes(gateway_t *gw, http_req_t *req, const char *pattern, const char *captured[2]);

@@ -108,6 +108,12 @@ s_queue_response(struct MHD_Connection *conn, http_req_t *req)
         snprintf(v, sizeof v, "%d", req->retry_after);
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, v);
     }
+    /* a route's own headers (dashboard.c): its Cache-Control replaces no-store */
+    for (int i = 0; i < req->nheaders; i++) {
+        if (strcmp(req->headers[i][0], MHD_HTTP_HEADER_CACHE_CONTROL) == 0)
+            MHD_del_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        MHD_add_response_header(resp, req->headers[i][0], req->headers[i][1]);
+    }
     enum MHD_Result rc = MHD_queue_response(conn, (unsigned) req->status, resp);
     MHD_destroy_response(resp);
     return rc;

@@ -121,6 +121,8 @@ main(void)
     gw.answers = answer_cache_new();
     gw.bodies = jsonr_new();
     gw.scratch = arena_new();
+    if (!(gw.dashboard = dashboard_new()))
+        goto out;
     ctx = zmq_ctx_new();
     if (ctx && !(gw.curve = curve_new(ctx, "gateway"))) {
         log_error("CURVE configuration: %s", curve_error());
@@ -154,6 +156,7 @@ out:
     answer_cache_destroy(&gw.answers);
     jsonr_destroy(&gw.bodies);
     arena_destroy(&gw.scratch);
+    dashboard_destroy(&gw.dashboard);
     region_table_destroy(&gw.regions);
     log_info("stopped");
     return rc;

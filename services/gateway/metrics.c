@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "gateway.h"
+#include "hashtab.h"
 #include "procstat.h"
 #include "timeutil.h"
 
@@ -16,7 +17,9 @@
 #define HRSS_COMMIT "unknown"
 #endif
 
-#define METRICS_SLOTS 2048            /* power of two; far more label sets than exist */
+/* Far more label sets than exist; past it, a label set more is not worth
+ * failing a request for: it is not counted. */
+#define METRICS_MAX 2048
 #define KEY_MAX 192
 
 static const double s_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
@@ -24,7 +27,7 @@ static const double s_bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.0
 #define NBUCKETS (sizeof s_bounds / sizeof *s_bounds)
 
 typedef struct {
-    const char *family;               /* NULL: free slot */
+    const char *family;               /* one of s_families[].name */
     char labels[KEY_MAX];
     uint64_t count;
     uint64_t buckets[NBUCKETS];       /* histograms: observations <= bound */
@@ -32,7 +35,9 @@ typedef struct {
 } entry_t;
 
 struct metrics_t {
-    entry_t slots[METRICS_SLOTS];
+    entry_t entries[METRICS_MAX];     /* [0, n), in the order first seen */
+    size_t n;
+    hashtab_t index;                  /* (family, labels) -> entries */
     uint64_t answers[2];    /* indicator answers from the cache: [0] missed, [1] found */
     uint64_t early_refusals;
 };
@@ -51,38 +56,68 @@ static const struct {
 metrics_t *
 metrics_new(void)
 {
-    return calloc(1, sizeof(metrics_t));
+    metrics_t *self = calloc(1, sizeof(metrics_t));
+    if (self)
+        hashtab_init(&self->index);
+    return self;
 }
 
 void
 metrics_destroy(metrics_t **self_p)
 {
     if (self_p && *self_p) {
+        hashtab_free(&(*self_p)->index);
         free(*self_p);
         *self_p = NULL;
     }
 }
 
+static uint64_t
+s_key_hash(const char *family, const char *labels)
+{
+    return hash_str(hash_sep(hash_str(HASH_INIT, family)), labels);
+}
+
+static uint64_t
+s_entry_hash(const void *ctx, uint32_t index)
+{
+    const metrics_t *m = ctx;
+    return s_key_hash(m->entries[index].family, m->entries[index].labels);
+}
+
+typedef struct {
+    const metrics_t *m;
+    const char *family, *labels;
+} key_probe_t;
+
+static bool
+s_entry_eq(const void *ctx, uint32_t index)
+{
+    const key_probe_t *p = ctx;
+    const entry_t *e = &p->m->entries[index];
+    return e->family == p->family && strcmp(e->labels, p->labels) == 0;
+}
+
+/* The entry of the label set, added when new; NULL when the table is full
+ * or memory is short. */
 static entry_t *
 s_entry(metrics_t *m, const char *family, const char *labels)
 {
-    uint64_t h = 1469598103934665603ULL;
-    for (const char *p = family; *p; p++)
-        h = (h ^ (unsigned char) *p) * 1099511628211ULL;
-    for (const char *p = labels; *p; p++)
-        h = (h ^ (unsigned char) *p) * 1099511628211ULL;
-    for (size_t i = h & (METRICS_SLOTS - 1), n = 0; n < METRICS_SLOTS;
-         i = (i + 1) & (METRICS_SLOTS - 1), n++) {
-        entry_t *e = &m->slots[i];
-        if (!e->family) {
-            e->family = family;
-            snprintf(e->labels, sizeof e->labels, "%s", labels);
-            return e;
-        }
-        if (e->family == family && strcmp(e->labels, labels) == 0)
-            return e;
-    }
-    return NULL;   /* full: a label set more is not worth failing a request for */
+    if (hashtab_reserve(&m->index, m->n < METRICS_MAX ? m->n + 1 : METRICS_MAX, s_entry_hash, m))
+        return NULL;
+    key_probe_t probe = {m, family, labels};
+    hashtab_slot_t *slot =
+        hashtab_find(&m->index, s_key_hash(family, labels), s_entry_eq, &probe);
+    uint32_t at = hashtab_at(&m->index, slot);
+    if (at)
+        return &m->entries[at - 1];
+    if (m->n == METRICS_MAX)
+        return NULL;
+    entry_t *e = &m->entries[m->n];
+    e->family = family;
+    snprintf(e->labels, sizeof e->labels, "%s", labels);
+    hashtab_put(&m->index, slot, (uint32_t) m->n++);
+    return e;
 }
 
 static void
@@ -257,8 +292,8 @@ metrics_render(metrics_t *m, const Hrss__Pong *const pongs[SERVICE_COUNT], size_
         bool histogram = strcmp(s_families[f].type, "histogram") == 0;
         s_printf(&t, "# HELP %s %s\n# TYPE %s %s\n", name, s_families[f].help, name,
                  s_families[f].type);
-        for (size_t i = 0; i < METRICS_SLOTS; i++) {
-            const entry_t *e = &m->slots[i];
+        for (size_t i = 0; i < m->n; i++) {
+            const entry_t *e = &m->entries[i];
             if (e->family != name)
                 continue;
             if (!histogram) {

@@ -908,3 +908,9 @@ reads_metrics(gateway_t *gw, http_req_t *req)
     w->sending = false;
     s_metrics_finish(gw, req);
 }
+
+int
+reads_region_param(gateway_t *gw, http_req_t *req, const char *value, char out[REGION_LEN + 1])
+{
+    return s_region_param(gw, req, value, out);
+}

@@ -8,7 +8,11 @@
 
 #define PATH_PARTS_MAX 6
 
-typedef enum { R_HEALTH, R_READY, R_METRICS, R_OPENAPI, R_EVENTS, R_PERSON, R_INDICATORS, R_BREAKDOWN, R_SERIES, R_TARGETS, R_FEED, R_PING, R_INSURANCE, R_REPORTS } route_id_t;
+typedef enum {
+    R_HEALTH, R_READY, R_METRICS, R_OPENAPI, R_DASHBOARD, R_DASHBOARD_ASSET, R_EVENTS,
+    R_PERSON, R_INDICATORS, R_BREAKDOWN, R_SERIES, R_TARGETS, R_FEED, R_PING, R_INSURANCE,
+    R_ARREARS_DEADLINES, R_ARREARS_BLACKLIST, R_REPORTS
+} route_id_t;
 
 /* bit per role */
 #define ANYONE 0u
@@ -28,6 +32,9 @@ static const route_t s_routes[] = {
     {R_READY, "GET", "/readyz", false, ANYONE},
     {R_METRICS, "GET", "/metrics", false, ANYONE},
     {R_OPENAPI, "GET", "/v1/openapi.yaml", false, ANYONE},
+    /* the page signs in by itself: its calls carry the token */
+    {R_DASHBOARD, "GET", "/dashboard", false, ANYONE},   /* and "/dashboard/" */
+    {R_DASHBOARD_ASSET, "GET", "/dashboard/{asset}", false, ANYONE},
     {R_EVENTS, "POST", "/v1/events", true,
      ROLE_BIT(ROLE_TOWNSHIP) | ROLE_BIT(ROLE_COUNTY) | ROLE_BIT(ROLE_PROVINCE) |
          ROLE_BIT(ROLE_ADMIN)},
@@ -50,6 +57,8 @@ static const route_t s_routes[] = {
      ROLE_BIT(ROLE_COUNTY) | ROLE_BIT(ROLE_CHECKER) | ROLE_BIT(ROLE_ADMIN)},
     {R_INSURANCE, "POST", "/v1/insurance/corrections/{id}/approve", true,
      ROLE_BIT(ROLE_CHECKER) | ROLE_BIT(ROLE_ADMIN)},
+    {R_ARREARS_DEADLINES, "GET", "/v1/arrears/deadlines", true, ROLES_ALL},
+    {R_ARREARS_BLACKLIST, "GET", "/v1/arrears/blacklist", true, ROLES_ALL},
     /* report_routes.c */
     {R_REPORTS, "GET", "/v1/reports/summary", true, ROLES_ALL},
     {R_REPORTS, "GET", "/v1/reports/{region}/{period}", true, ROLES_ALL},
@@ -190,6 +199,12 @@ routes_dispatch(gateway_t *gw, http_req_t *req)
                      text ? openapi_yaml_len : 0);
         break;
     }
+    case R_DASHBOARD:
+        dashboard_serve(gw, req, NULL);
+        break;
+    case R_DASHBOARD_ASSET:
+        dashboard_serve(gw, req, captured[0]);
+        break;
     case R_EVENTS:
         events_post(gw, req);
         break;
@@ -216,6 +231,12 @@ routes_dispatch(gateway_t *gw, http_req_t *req)
         break;
     case R_INSURANCE:
         insurance_routes(gw, req, route->pattern, captured);
+        break;
+    case R_ARREARS_DEADLINES:
+        arrears_deadlines(gw, req);
+        break;
+    case R_ARREARS_BLACKLIST:
+        arrears_blacklist(gw, req);
         break;
     case R_REPORTS:
         report_routes(gw, req, route->pattern, captured);

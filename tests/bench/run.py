@@ -15,7 +15,8 @@ JSON). Settings (README, "Performance"):
   HRSS_BENCH_RECIPIENTS=N   pension recipients of the payment run (default 1000000)
   HRSS_BENCH_ONLY=1,3       run only these scenarios (1 ingest, 2 import,
                             3 dashboards, 4 feed, 5 hop, 6 bad-token flood,
-                            7 payment run); 3 and 4 need 2's data
+                            7 payment run, 8 dashboard page); 3 and 4 need
+                            2's data, 8 is best after 3
   HRSS_BENCH_REPEAT=N       each ingest run N times, hrss and baseline in turn;
                             the run of median rate is reported (default 1)
 
@@ -418,6 +419,26 @@ def scenario_dashboards(tokens, results):
                         and h["non200"] == 0})
 
 
+def scenario_dashboard_page(tokens, results):
+    """The dashboard's first view in headless chromium (tests/browser/
+    bench_dashboard.mjs): the county's December of the bench year, in a tab
+    already signed in; cold (new browser context) and warm (reload)."""
+    quiesce()
+    runs = 3 if QUICK else 10
+    out = run_json(["node", os.path.join(REPO, "tests/browser/bench_dashboard.mjs"), "--url", URL,
+                    "--token", tokens["county"], "--region", COUNTY, "--period", f"{YEAR}-12",
+                    "--runs", str(runs)], timeout=900)
+    cold = out["cold"]["complete_ms"]
+    results.append({
+        "scenario": 8, "name": "dashboard page, first view (cold cache)",
+        "params": {"region": COUNTY, "period": f"{YEAR}-12", "runs": runs},
+        "unit": "ms", "hrss": out, "baseline": {}, "hrss_rate": cold, "baseline_rate": None,
+        "ratio": None, "goal": "first view < 1 s, own code and styles < 100 KB, "
+                               "≤ 1 API request per panel",
+        "goal_met": cold is not None and cold < 1000 and out["own_bytes"] < 100 * 1024
+                    and out["panel_errors"] == 0})
+
+
 def scenario_feed(tokens, results):
     quiesce()
     m = Meter()
@@ -611,6 +632,11 @@ def rows_of(results):
         if r["scenario"] in (2, 7):
             hv = f"{fmt(r['hrss_seconds'], 1)} s ({fmt(r['hrss_rate'])}/s)"
             bv = f"{fmt(r['baseline_seconds'], 1)} s ({fmt(r['baseline_rate'])}/s)"
+        elif r["scenario"] == 8:
+            hv = (f"{fmt(h['cold']['complete_ms'])} ms cold, {fmt(h['warm']['complete_ms'])} ms "
+                  f"warm (FCP {fmt(h['cold']['fcp_ms'])} ms; {h['own_bytes']} B own; "
+                  f"{h['api_requests_first_view']} API requests)")
+            bv = "—"
         elif r["scenario"] == 5:
             hv = (f"{fmt(r['hrss_rate'], 1)} µs ({fmt(h['ping_p50_us'], 1)} − "
                   f"{fmt(h['healthz_p50_us'], 1)})")
@@ -671,7 +697,7 @@ def main():
         f"{', quick' if QUICK else ''}")
     scenarios = [(1, scenario_ingest), (2, scenario_import), (3, scenario_dashboards),
                  (4, scenario_feed), (5, scenario_hop), (6, scenario_flood),
-                 (7, scenario_payment_run)]
+                 (7, scenario_payment_run), (8, scenario_dashboard_page)]
     results, errors = [], []
     t0 = time.monotonic()
     for number, fn in scenarios:
