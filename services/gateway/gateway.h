@@ -260,6 +260,9 @@ void dashboard_serve(gateway_t *gw, http_req_t *req, const char *asset);
 /* ---- report_xlsx.c: GET /v1/reports/monthly.xlsx ------------------------------------- */
 void report_xlsx_get(gateway_t *gw, http_req_t *req);
 
+/* ---- report_routes.c: /v1/reports/... (route pattern, its {x} segments) ------------- */
+void report_routes(gateway_t *gw, http_req_t *req, const char *pattern, const char *captured[2]);
+
 /* ---- main.c: shared state ------------------------------------------------------------- */
 db_t *gateway_db(gateway_t *gw);
 const region_table_t *gateway_regions(gateway_t *gw);

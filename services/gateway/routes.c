@@ -11,7 +11,7 @@
 typedef enum {
     R_HEALTH, R_READY, R_METRICS, R_OPENAPI, R_DASHBOARD, R_DASHBOARD_ASSET, R_EVENTS,
     R_PERSON, R_INDICATORS, R_BREAKDOWN, R_SERIES, R_TARGETS, R_FEED, R_PING, R_INSURANCE,
-    R_ARREARS_DEADLINES, R_ARREARS_BLACKLIST, R_REPORT_XLSX
+    R_ARREARS_DEADLINES, R_ARREARS_BLACKLIST, R_REPORT_XLSX, R_REPORTS
 } route_id_t;
 
 /* bit per role */
@@ -60,6 +60,16 @@ static const route_t s_routes[] = {
      ROLE_BIT(ROLE_CHECKER) | ROLE_BIT(ROLE_ADMIN)},
     {R_ARREARS_DEADLINES, "GET", "/v1/arrears/deadlines", true, ROLES_ALL},
     {R_ARREARS_BLACKLIST, "GET", "/v1/arrears/blacklist", true, ROLES_ALL},
+    /* report_routes.c */
+    {R_REPORTS, "GET", "/v1/reports/summary", true, ROLES_ALL},
+    {R_REPORTS, "GET", "/v1/reports/{region}/{period}", true, ROLES_ALL},
+    {R_REPORTS, "POST", "/v1/reports/{region}/{period}/submit", true,
+     ROLE_BIT(ROLE_COUNTY) | ROLE_BIT(ROLE_PROVINCE) | ROLE_BIT(ROLE_ADMIN)},
+    {R_REPORTS, "POST", "/v1/reports/{region}/{period}/approve", true,
+     ROLE_BIT(ROLE_CHECKER) | ROLE_BIT(ROLE_ADMIN)},
+    {R_REPORTS, "POST", "/v1/reports/{region}/{period}/return", true,
+     ROLE_BIT(ROLE_COUNTY) | ROLE_BIT(ROLE_PROVINCE) | ROLE_BIT(ROLE_CHECKER) |
+         ROLE_BIT(ROLE_ADMIN)},
 };
 
 /* Splits "/v1/persons/123" into segments in place. */
@@ -231,6 +241,9 @@ routes_dispatch(gateway_t *gw, http_req_t *req)
         break;
     case R_REPORT_XLSX:
         report_xlsx_get(gw, req);
+        break;
+    case R_REPORTS:
+        report_routes(gw, req, route->pattern, captured);
         break;
     }
 }

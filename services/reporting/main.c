@@ -36,6 +36,7 @@ main(void)
         .on_targets = reporting_on_targets,
         .user = page,
         .produces = produces,
+        .on_command = reporting_on_command,
     };
     rc = service_main(&def);
 out:

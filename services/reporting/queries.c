@@ -30,6 +30,12 @@ reporting_regions_load(void)
     return s_regions && s_answers ? 0 : -1;
 }
 
+region_table_t *
+reporting_regions(void)
+{
+    return s_regions;
+}
+
 void
 reporting_regions_free(void)
 {

@@ -15,10 +15,24 @@
  * made. */
 int reporting_regions_load(void);
 void reporting_regions_free(void);
+/* The region table loaded by reporting_regions_load. */
+struct region_table_t *reporting_regions(void);
 
 int reporting_on_indicators(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
                             arena_t *arena);
 int reporting_on_targets(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
+                         arena_t *arena);
+
+/* summary.c: the work summary (SummaryQuery), and the dispatch of
+ * reporting's own requests (cases 50-59). */
+int reporting_on_summary(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
+                         arena_t *arena);
+/* approval.c: monthly approval and locking (ReportStepRequest, ReportQuery). */
+int reporting_on_report_step(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
+                             arena_t *arena);
+int reporting_on_report(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
+                        arena_t *arena);
+int reporting_on_command(service_t *svc, const Hrss__Request *req, Hrss__Reply *reply,
                          arena_t *arena);
 
 #endif
