@@ -67,8 +67,10 @@ const ev = (type, region, at, data) => ({ id: 'dash-' + randomUUID(), type, regi
 // ---- what the page shows, read back ---------------------------------------------------
 
 // The page's way of writing a value (app.js fmt): money in 万元 with two
-// decimals, rates with two decimals, counts grouped by thousands.
+// decimals, rates with two decimals (no value: a dash), counts grouped by
+// thousands.
 function shown(value, unit) {
+  if (value === null || value === undefined) return '—';   // a rate of 0 of 0
   const two = { minimumFractionDigits: 2, maximumFractionDigits: 2 };
   if (unit === '分') return new Intl.NumberFormat('zh-CN', two).format(value / 1e6);
   if (unit === '%') return new Intl.NumberFormat('zh-CN', two).format(value);
