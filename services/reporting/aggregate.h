@@ -28,7 +28,7 @@
 #include "region.h"
 #include "service.h"
 
-#define RUN_COLS 3   /* array parameters of the widest run statement */
+#define RUN_COLS 6   /* array parameters of the widest run statement */
 
 typedef struct reporting_kind_t reporting_kind_t;
 typedef struct page_t page_t;
@@ -41,6 +41,7 @@ typedef struct {
     int month;                      /* CST YYYYMM of the event */
     char region[REGION_LEN + 1];    /* the event's region */
     bool flag;                      /* the kind's own: employed, of kind urban_new */
+    int64_t amount;                 /* the kind's own: fen of a loan, positions of a fair */
     char code[FACTS_CODE_MAX];      /* the kind's own: enrolled, ins.enrolled.<scheme> */
 } pending_t;
 
@@ -72,6 +73,11 @@ typedef struct {
     const char *const *writes;
 } reporting_aggregate_t;
 
+/* The producer's name of the rates: computed when asked (queries.c) from
+ * their numerator and denominator, of every RATE of the catalog whose two
+ * parts an aggregate writes; in common/indicators.def, RATE(..., "rates"). */
+#define REPORTING_RATES "rates"
+
 /* Every aggregate reporting keeps (aggregates.c), NULL terminated. */
 extern const reporting_aggregate_t *const reporting_aggregates[];
 /* What the aggregates write, as the catalog's coherence test reads it
@@ -100,6 +106,11 @@ bool page_region_ok(const Hrss__Event *ev);
 /* Adds a delta and its roll-up to `batch`. */
 void page_add(facts_batch_t *batch, const pending_t *p, const char *code, const char *region,
               int64_t delta);
+/* The same in month `month` (YYYYMM) instead of the event's. */
+void page_add_at(facts_batch_t *batch, const pending_t *p, const char *code, const char *region,
+                 int month, int64_t delta);
+/* Column `col` of row `row` as an int64, 0 when NULL. */
+int64_t page_int(const PGresult *res, int row, int col);
 /* Whether the effect of the event of row `row` happened (column 0). */
 bool page_hit(const PGresult *res, int row);
 

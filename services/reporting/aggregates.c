@@ -11,13 +11,30 @@
 extern const reporting_aggregate_t reporting_persons;
 extern const reporting_aggregate_t reporting_enrollments;
 extern const reporting_aggregate_t reporting_deaths;
+extern const reporting_aggregate_t reporting_jobs;
+extern const reporting_aggregate_t reporting_recommendations;
+extern const reporting_aggregate_t reporting_services;
+extern const reporting_aggregate_t reporting_graduates;
 
 const reporting_aggregate_t *const reporting_aggregates[] = {
     &reporting_persons,
     &reporting_enrollments,
     &reporting_deaths,
+    &reporting_jobs,
+    &reporting_recommendations,
+    &reporting_services,
+    &reporting_graduates,
     NULL,
 };
+
+static bool
+s_writes(const indicator_producer_t *list, size_t n, const char *code)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(list[i].code, code) == 0)
+            return true;
+    return false;
+}
 
 indicator_producer_t *
 reporting_producers_new(void)
@@ -27,8 +44,12 @@ reporting_producers_new(void)
     for (const reporting_aggregate_t *const *a = reporting_aggregates; *a; a++)
         for (const char *const *w = (*a)->writes; w && *w; w++)
             n += strstr(*w, ".*") ? INSURANCE_SCHEME_COUNT : 1;
-    indicator_producer_t *out = calloc(n + 1, sizeof *out);
-    char **codes = calloc(n + 1, sizeof *codes);   /* the expanded codes, owned by `out` */
+    size_t nrates = 0, total;
+    const indicator_t *all = indicator_all(&total);
+    for (size_t i = 0; i < total; i++)
+        nrates += all[i].kind == INDICATOR_RATE;
+    indicator_producer_t *out = calloc(n + nrates + 1, sizeof *out);
+    char **codes = calloc(n + nrates + 1, sizeof *codes);   /* the expanded codes, owned by `out` */
     if (!out || !codes)
         goto fail;
     size_t k = 0;
@@ -47,10 +68,24 @@ reporting_producers_new(void)
                 out[k] = (indicator_producer_t){(*a)->name, codes[k]};
             }
         }
+    /* A rate is computed at query time (queries.c) from its numerator and
+     * denominator: reporting produces it, as "rates", when it writes both. */
+    size_t produced = k;
+    for (size_t i = 0; i < total; i++) {
+        const indicator_t *r = &all[i];
+        if (r->kind != INDICATOR_RATE || !r->numerator || !r->denominator ||
+            !s_writes(out, produced, r->numerator) || !s_writes(out, produced, r->denominator))
+            continue;
+        if (!(codes[k] = strdup(r->code)))
+            goto fail;
+        out[k] = (indicator_producer_t){REPORTING_RATES, codes[k]};
+        k++;
+    }
+    n = k;
     free(codes);   /* the strings stay, held by `out` */
     return out;
 fail:
-    for (size_t i = 0; codes && i < n; i++)
+    for (size_t i = 0; codes && i < n + nrates; i++)
         free(codes[i]);
     free(codes);
     free(out);

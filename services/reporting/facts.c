@@ -13,16 +13,24 @@ facts_batch_init(facts_batch_t *self)
 }
 
 static fact_t *
-s_find(facts_batch_t *self, const char *code, const char *region)
+s_find(facts_batch_t *self, const char *code, const char *region, int month)
 {
     for (size_t i = 0; i < self->n; i++)
-        if (strcmp(self->items[i].region, region) == 0 && strcmp(self->items[i].code, code) == 0)
+        if (self->items[i].month == month && strcmp(self->items[i].region, region) == 0 &&
+            strcmp(self->items[i].code, code) == 0)
             return &self->items[i];
     return NULL;
 }
 
 int
 facts_batch_add(facts_batch_t *self, const char *code, const char *region12, int64_t delta)
+{
+    return facts_batch_add_at(self, code, region12, 0, delta);
+}
+
+int
+facts_batch_add_at(facts_batch_t *self, const char *code, const char *region12, int month,
+                   int64_t delta)
 {
     char chain[5][REGION_LEN + 1];
     int n = region_ancestors(region12, chain);
@@ -31,16 +39,17 @@ facts_batch_add(facts_batch_t *self, const char *code, const char *region12, int
     /* All or nothing: count the new pairs before touching the batch. */
     size_t fresh = 0;
     for (int i = 0; i < n; i++)
-        if (!s_find(self, code, chain[i]))
+        if (!s_find(self, code, chain[i], month))
             fresh++;
     if (self->n + fresh > FACTS_MAX)
         return -1;
     for (int i = 0; i < n; i++) {
-        fact_t *f = s_find(self, code, chain[i]);
+        fact_t *f = s_find(self, code, chain[i], month);
         if (!f) {
             f = &self->items[self->n++];
             snprintf(f->code, sizeof f->code, "%s", code);
             memcpy(f->region, chain[i], sizeof f->region);
+            f->month = month;
             f->delta = 0;
         }
         f->delta += delta;
@@ -157,7 +166,7 @@ s_reserve(facts_page_t *self, size_t more)
 }
 
 int
-facts_page_merge(facts_page_t *self, const facts_batch_t *batch, int month)
+facts_page_merge(facts_page_t *self, const facts_batch_t *batch, int event_month)
 {
     if (s_reserve(self, batch->n))
         return -1;
@@ -165,6 +174,7 @@ facts_page_merge(facts_page_t *self, const facts_batch_t *batch, int month)
         const fact_t *f = &batch->items[i];
         if (f->delta == 0)
             continue;
+        int month = f->month ? f->month : event_month;
         probe_t p = {self, f->code, f->region, month};
         hashtab_slot_t *slot =
             hashtab_find(&self->index, s_hash(f->code, f->region, month), s_eq, &p);
@@ -172,6 +182,7 @@ facts_page_merge(facts_page_t *self, const facts_batch_t *batch, int month)
         if (at == 0) {
             page_fact_t *e = &self->items[self->n];
             e->fact = *f;
+            e->fact.month = month;
             e->month = month;
             hashtab_put(&self->index, slot, (uint32_t) self->n++);
         } else {

@@ -22,6 +22,7 @@
 typedef struct {
     char code[FACTS_CODE_MAX];
     char region[REGION_LEN + 1];
+    int month;        /* YYYYMM it counts in; 0: the month of the event */
     int64_t delta;
 } fact_t;
 
@@ -36,6 +37,11 @@ void facts_batch_init(facts_batch_t *self);
  * the region is not 12 digits, the code too long, or the batch full; the
  * batch is then unchanged. */
 int facts_batch_add(facts_batch_t *self, const char *code, const char *region12, int64_t delta);
+/* The same in month `month` (YYYYMM) instead of the event's: a job's
+ * positions updated later count in the month of its first posting, a stock
+ * that ends by time (a job's validity) ends in the month it runs out. */
+int facts_batch_add_at(facts_batch_t *self, const char *code, const char *region12, int month,
+                       int64_t delta);
 
 /* Pairs whose deltas do not cancel out. */
 size_t facts_batch_count(const facts_batch_t *self);
@@ -56,7 +62,8 @@ typedef struct facts_page_t facts_page_t;
 facts_page_t *facts_page_new(void);
 void facts_page_destroy(facts_page_t **self_p);
 
-/* Adds every pair of `batch` (one event's deltas) in `month` (YYYYMM). -1
+/* Adds every pair of `batch` (one event's deltas) in `month` (YYYYMM), or
+ * in its own month for a pair added with facts_batch_add_at. -1
  * when out of memory; the page then holds part of the batch, so the caller
  * must give up the page (facts_page_clear). */
 int facts_page_merge(facts_page_t *self, const facts_batch_t *batch, int month);

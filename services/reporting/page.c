@@ -57,6 +57,21 @@ page_add(facts_batch_t *batch, const pending_t *p, const char *code, const char 
                   p->kind->type, code, region);
 }
 
+void
+page_add_at(facts_batch_t *batch, const pending_t *p, const char *code, const char *region,
+            int month, int64_t delta)
+{
+    if (facts_batch_add_at(batch, code, region, month, delta))
+        log_error("feed event %" PRIu64 " (%s): delta of %s at %.12s in %d not counted", p->seq,
+                  p->kind->type, code, region, month);
+}
+
+int64_t
+page_int(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
 bool
 page_hit(const PGresult *res, int row)
 {

@@ -45,7 +45,8 @@ s_unavailable(service_t *svc, Hrss__Reply *reply, arena_t *arena)
 
 /* The first month a value of `ind` sums from, for a period ending in
  * `period`: January of its year for flows, the beginning of time for stocks.
- * Rates have no facts of their own (yet): they read 0 either way. */
+ * Rates have no facts of their own: they are computed from their parts
+ * (s_rate), each summed by its own kind. */
 static int
 s_first_month(const indicator_t *ind, int period)
 {
@@ -73,6 +74,43 @@ s_target(Hrss__IndicatorValue *v, const PGresult *res, int row, int col)
         return;
     v->has_target = 1;
     v->target = db_get_int64(res, row, col);
+}
+
+/* ---- rates ----------------------------------------------------------------------- */
+
+/* Whether `ind` is a rate that reporting computes: both parts named (a rate
+ * the contract left without parts reads as no value). */
+static bool
+s_is_rate(const indicator_t *ind)
+{
+    return ind->kind == INDICATOR_RATE;
+}
+
+static const indicator_t *
+s_part(const indicator_t *rate, int k)
+{
+    const char *code = k ? rate->denominator : rate->numerator;
+    return code ? indicator_find(code) : NULL;
+}
+
+/* A rate from its parts: percent with two decimals, carried as hundredths
+ * of a percent rounded half up (95.123% is 9512); 0 of 0 (or of anything
+ * not positive) is no value, never a division. */
+static void
+s_rate(Hrss__IndicatorValue *v, int64_t num, int64_t den)
+{
+    if (den <= 0 || num < 0) {
+        v->value = 0;
+        v->has_no_value = 1;
+        v->no_value = 1;
+        return;
+    }
+    /* num * 10000 stays far below 2^63 for any count or amount in fen
+     * (< 9.2e14, 92 billion yuan); wider, it is computed in two steps */
+    if (num < INT64_MAX / 10000)
+        v->value = (num * 10000 + den / 2) / den;
+    else
+        v->value = (int64_t) (((long double) num * 10000.0L) / (long double) den + 0.5L);
 }
 
 /* Adds to `out` (a char(12)[]) the regions whose facts make up the value of
@@ -111,6 +149,20 @@ s_plain(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t **inds,
         pgarray_add_text(&codes, inds[i]->code);
         pgarray_add_int64(&firsts, s_first_month(inds[i], period));
     }
+    /* a rate's parts are read as rows after the requested ones: rows n + 2r
+     * (numerator) and n + 2r + 1 (denominator) for the r-th rate; a part
+     * that is not catalogued reads 0, so the rate has no value */
+    size_t extra = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!s_is_rate(inds[i]))
+            continue;
+        for (int k = 0; k < 2; k++) {
+            const indicator_t *part = s_part(inds[i], k);
+            pgarray_add_text(&codes, part ? part->code : "");
+            pgarray_add_int64(&firsts, part ? s_first_month(part, period) : 0);
+        }
+        extra += 2;
+    }
     if (s_fact_regions(q->region, &sum_over, arena))
         goto out;
     char period_s[16], year_s[16];
@@ -139,12 +191,18 @@ s_plain(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t **inds,
     out->values = s_values_new(arena, rows);
     if (!out->values)
         goto out;
-    out->n_values = rows < n ? rows : n;   /* one row per code, by construction */
-    for (size_t i = 0; i < out->n_values; i++) {
+    if (rows != n + extra)   /* one row per code, by construction */
+        goto out;
+    out->n_values = n;
+    for (size_t i = 0, r = n; i < n; i++) {
         Hrss__IndicatorValue *v = out->values[i];
         v->code = (char *) inds[i]->code;
         v->value = db_get_int64(res, (int) i, 0);
         s_target(v, res, (int) i, 1);
+        if (s_is_rate(inds[i])) {
+            s_rate(v, db_get_int64(res, (int) r, 0), db_get_int64(res, (int) r + 1, 0));
+            r += 2;
+        }
     }
     rc = 0;
 out:
@@ -157,18 +215,17 @@ out:
 
 /* ---- breakdown: one code for each direct child region --------------------- */
 
-static int
-s_breakdown(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t *ind, int period,
-            Hrss__IndicatorReply *out, Hrss__Reply *reply, arena_t *arena)
+/* The answer (region, value, target) for `code`, summed from `first`, of
+ * each child region of the query's, in the order of the listed children or,
+ * under a township, of the villages' codes. NULL on a database failure. */
+static PGresult *
+s_breakdown_query(service_t *svc, const Hrss__IndicatorQuery *q, const char *code, int first,
+                  int period, pgarray_t *children, arena_t *arena)
 {
-    int rc = -1;
-    PGresult *res = NULL;
-    pgarray_t children;
-    pgarray_init(&children);
     char period_s[16], year_s[16], first_s[16];
     snprintf(period_s, sizeof period_s, "%d", period);
     snprintf(year_s, sizeof year_s, "%d", period / 100);
-    snprintf(first_s, sizeof first_s, "%d", s_first_month(ind, period));
+    snprintf(first_s, sizeof first_s, "%d", first);
     if (region_level(q->region) == REGION_TOWNSHIP) {
         /* Villages are not in the region table: a township's children are
          * the villages that have facts (or targets) under it. The recursive
@@ -177,8 +234,8 @@ s_breakdown(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t *in
         char lo[REGION_LEN + 1], hi[REGION_LEN + 1];
         snprintf(lo, sizeof lo, "%.9s001", q->region);
         snprintf(hi, sizeof hi, "%.9s999", q->region);
-        const char *values[] = {ind->code, lo, hi, first_s, period_s, year_s};
-        res = db_prepared(
+        const char *values[] = {code, lo, hi, first_s, period_s, year_s};
+        return db_prepared(
             service_db(svc), "indicators_breakdown_villages",
             "WITH RECURSIVE v(region) AS ("
             "   SELECT min(region) FROM facts"
@@ -202,30 +259,69 @@ s_breakdown(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t *in
             " LEFT JOIN targets t ON t.year = $6::int AND t.region = c.region AND t.code = $1"
             " ORDER BY c.region",
             6, values, NULL, NULL);
-    } else {
+    }
+    if (children->count == 0) {
         size_t total = region_children(s_regions, q->region, NULL, 0);
         if (total > MAX_CHILDREN)
             total = MAX_CHILDREN;
         char(*listed)[REGION_LEN + 1] = arena_alloc(arena, (total ? total : 1) * sizeof *listed);
         if (!listed)
-            goto out;
+            return NULL;
         size_t n = region_children(s_regions, q->region, listed, total);
         for (size_t i = 0; i < n; i++)
-            pgarray_add_text(&children, listed[i]);
-        const char *values[] = {ind->code, pgarray_literal(&children), first_s, period_s, year_s};
-        if (!values[1])
-            goto out;
-        res = db_prepared(
-            service_db(svc), "indicators_breakdown",
-            "SELECT c.region,"
-            "       coalesce((SELECT sum(f.value) FROM facts f"
-            "                 WHERE f.code = $1 AND f.region = c.region"
-            "                   AND f.month BETWEEN $3::int AND $4::int), 0)::bigint,"
-            "       t.value"
-            " FROM unnest($2::char(12)[]) WITH ORDINALITY AS c(region, ord)"
-            " LEFT JOIN targets t ON t.year = $5::int AND t.region = c.region AND t.code = $1"
-            " ORDER BY c.ord",
-            5, values, NULL, NULL);
+            pgarray_add_text(children, listed[i]);
+    }
+    const char *values[] = {code, pgarray_literal(children), first_s, period_s, year_s};
+    if (!values[1])
+        return NULL;
+    return db_prepared(
+        service_db(svc), "indicators_breakdown",
+        "SELECT c.region,"
+        "       coalesce((SELECT sum(f.value) FROM facts f"
+        "                 WHERE f.code = $1 AND f.region = c.region"
+        "                   AND f.month BETWEEN $3::int AND $4::int), 0)::bigint,"
+        "       t.value"
+        " FROM unnest($2::char(12)[]) WITH ORDINALITY AS c(region, ord)"
+        " LEFT JOIN targets t ON t.year = $5::int AND t.region = c.region AND t.code = $1"
+        " ORDER BY c.ord",
+        5, values, NULL, NULL);
+}
+
+/* The value of `region` in a breakdown answer (column 1), 0 when absent:
+ * the answers of a rate and of its parts list the same children, in the
+ * same order, but for villages that have targets of one code only. */
+static int64_t
+s_value_of(const PGresult *res, int hint, const char *region)
+{
+    int rows = PQntuples(res);
+    if (hint < rows && strcmp(PQgetvalue(res, hint, 0), region) == 0)
+        return db_get_int64(res, hint, 1);
+    for (int i = 0; i < rows; i++)
+        if (strcmp(PQgetvalue(res, i, 0), region) == 0)
+            return db_get_int64(res, i, 1);
+    return 0;
+}
+
+static int
+s_breakdown(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t *ind, int period,
+            Hrss__IndicatorReply *out, Hrss__Reply *reply, arena_t *arena)
+{
+    int rc = -1;
+    PGresult *res = NULL, *parts[2] = {NULL, NULL};
+    pgarray_t children;
+    pgarray_init(&children);
+    res = s_breakdown_query(svc, q, ind->code, s_first_month(ind, period), period, &children,
+                            arena);
+    bool rate = s_is_rate(ind);
+    for (int k = 0; rate && res && k < 2; k++) {
+        const indicator_t *part = s_part(ind, k);
+        parts[k] = s_breakdown_query(svc, q, part ? part->code : "",
+                                     part ? s_first_month(part, period) : 0, period, &children,
+                                     arena);
+        if (!parts[k]) {
+            PQclear(res);
+            res = NULL;
+        }
     }
     if (!res) {
         rc = s_unavailable(svc, reply, arena);
@@ -244,34 +340,34 @@ s_breakdown(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t *in
         s_target(v, res, (int) i, 2);
         if (!v->region)
             goto out;
+        if (rate)
+            s_rate(v, s_value_of(parts[0], (int) i, v->region),
+                   s_value_of(parts[1], (int) i, v->region));
     }
     rc = 0;
 out:
     PQclear(res);
+    PQclear(parts[0]);
+    PQclear(parts[1]);
     pgarray_free(&children);
     return rc;
 }
 
 /* ---- series: one code, the twelve months of the period's year -------------- */
 
-static int
-s_series(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t *ind, int period,
-         Hrss__IndicatorReply *out, Hrss__Reply *reply, arena_t *arena)
+/* The twelve (month, value) rows of `ind`'s series. NULL on failure. */
+static PGresult *
+s_series_query(service_t *svc, const char *code, bool stock, const pgarray_t *sum_over_c,
+               int period)
 {
     char january[16];
     snprintf(january, sizeof january, "%d", period / 100 * 100 + 1);
     /* A flow's month stands alone; a stock's month ends with everything before it. */
-    const char *flow = ind->kind == INDICATOR_STOCK ? "f" : "t";
-    int rc = -1;
-    PGresult *res = NULL;
-    pgarray_t sum_over;
-    pgarray_init(&sum_over);
-    if (s_fact_regions(q->region, &sum_over, arena))
-        goto out;
-    const char *values[] = {ind->code, pgarray_literal(&sum_over), january, flow};
+    const char *flow = stock ? "f" : "t";
+    const char *values[] = {code, pgarray_literal((pgarray_t *) sum_over_c), january, flow};
     if (!values[1])
-        goto out;
-    res = db_prepared(
+        return NULL;
+    return db_prepared(
         service_db(svc), "indicators_series",
         "SELECT m.month,"
         "       coalesce((SELECT sum(f.value) FROM facts f"
@@ -281,6 +377,31 @@ s_series(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t *ind, 
         " FROM generate_series($3::int, $3::int + 11) AS m(month)"
         " ORDER BY m.month",
         4, values, NULL, NULL);
+}
+
+static int
+s_series(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t *ind, int period,
+         Hrss__IndicatorReply *out, Hrss__Reply *reply, arena_t *arena)
+{
+    int rc = -1;
+    PGresult *res = NULL, *parts[2] = {NULL, NULL};
+    pgarray_t sum_over;
+    pgarray_init(&sum_over);
+    if (s_fact_regions(q->region, &sum_over, arena))
+        goto out;
+    bool rate = s_is_rate(ind);
+    res = s_series_query(svc, ind->code, ind->kind == INDICATOR_STOCK, &sum_over, period);
+    for (int k = 0; rate && res && k < 2; k++) {
+        /* a rate's month: a flow part counts from January to that month (the
+         * rate of 截止N月底), a stock part is the state at its end */
+        const indicator_t *part = s_part(ind, k);
+        parts[k] = s_series_query(svc, part ? part->code : "",
+                                  part && part->kind == INDICATOR_STOCK, &sum_over, period);
+        if (!parts[k]) {
+            PQclear(res);
+            res = NULL;
+        }
+    }
     if (!res) {
         rc = s_unavailable(svc, reply, arena);
         goto out;
@@ -290,6 +411,7 @@ s_series(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t *ind, 
     if (!out->values)
         goto out;
     out->n_values = rows;
+    int64_t sums[2] = {0, 0};
     for (size_t i = 0; i < rows; i++) {
         Hrss__IndicatorValue *v = out->values[i];
         char month[8];
@@ -298,10 +420,26 @@ s_series(service_t *svc, const Hrss__IndicatorQuery *q, const indicator_t *ind, 
         v->value = db_get_int64(res, (int) i, 1);
         if (!v->period)
             goto out;
+        if (!rate)
+            continue;
+        int64_t at[2];
+        for (int k = 0; k < 2; k++) {
+            const indicator_t *part = s_part(ind, k);
+            int64_t m = (int) i < PQntuples(parts[k]) ? db_get_int64(parts[k], (int) i, 1) : 0;
+            if (part && part->kind == INDICATOR_STOCK) {
+                at[k] = m;
+            } else {
+                sums[k] += m;
+                at[k] = sums[k];
+            }
+        }
+        s_rate(v, at[0], at[1]);
     }
     rc = 0;
 out:
     PQclear(res);
+    PQclear(parts[0]);
+    PQclear(parts[1]);
     pgarray_free(&sum_over);
     return rc;
 }

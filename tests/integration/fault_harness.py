@@ -2,8 +2,10 @@
 
 A round builds a workload of known events for one county from a seed:
 people registered in its townships, some registered unemployed, some
-employed, enrolled, a few reported dead, and a few arrears records. Each
-township is a client with its own token that sends every one of its events
+employed, enrolled, a few reported dead, the employment section's services
+(jobs posted and re-posted, recommendations and their results, trainings,
+public-welfare posts, subsidies, loans, a fair, graduates followed up), and
+a few arrears records. Each township is a client with its own token that sends every one of its events
 1 to 5 times, in shuffled order, in batches of 1 to 20, the way township
 systems on poor links do. Every answer is recorded; an event is
 *acknowledged* once any answer was `accepted` or `duplicate`, *rejected*
@@ -28,7 +30,9 @@ unknown event until it is decided, and `verify()` checks the invariants:
 - every reporting indicator of the county and of each township the round
   used equals a recomputation from the services' own tables (stocks from
   employment.persons, insurance.enrollments and insurance.deaths, flows by
-  replaying employment's outbox), and reporting's cursors reach the heads.
+  replaying employment's outbox, the employment section's figures from its
+  tables as emp_recompute.py reads them), and reporting's cursors reach the
+  heads.
 
 Seeds are printed; HRSS_FAULT_SEED=S replays (rounds then use S, S+1, ...).
 HRSS_FAULT_ROUNDS (2) is the number of seeds per daemon of the kill -9
@@ -46,6 +50,7 @@ import subprocess
 import threading
 import time
 
+import emp_recompute
 import hrss_client as h
 
 ROUNDS = int(os.environ.get("HRSS_FAULT_ROUNDS", "2"))
@@ -184,6 +189,8 @@ def recompute(prefix):
             counted = region.startswith(prefix) and in_year
             if counted and _text(f, 2) == "urban_new":
                 flows["emp.urban_new_jobs"] += 1
+            if counted and _text(f, 2) == "transfer":
+                flows["emp.transfer_jobs"] += 1
             if counted and p["unemployed"] and not p["dead"]:
                 flows["emp.reemployed_unemployed"] += 1
                 if "hard_to_employ" in p["cats"]:
@@ -192,10 +199,50 @@ def recompute(prefix):
         elif type_ == "employment.person_deceased":
             p["dead"] = True
             p["unemployed"] = False
-    for code in ("emp.urban_new_jobs", "emp.reemployed_unemployed",
+    for code in ("emp.urban_new_jobs", "emp.transfer_jobs", "emp.reemployed_unemployed",
                  "emp.reemployed_hard_to_employ"):
         out[code] = flows[code]
+    # the employment section's figures, from its tables
+    for code, value in emp_recompute.recompute(h.psql, prefix, PERIOD).items():
+        if code == "hires_from_recommendations":
+            code = "emp.recommendation_hires"
+        if code.endswith("_rate"):   # "95.12" in hundredths; no value ("") reads 0
+            out[code] = round(float(value) * 100) if value else 0
+        else:
+            out[code] = int(value or 0)
+    # hrss's extensions of the catalog (reporting's agg_services.c, agg_graduates.c)
+    w = ("region LIKE '%s%%' AND at_us >= %d AND at_us < %d"
+         % (prefix, YEAR_START_US, YEAR_END_US))
+    for code, sql in EXTENSIONS.items():
+        out[code] = int(h.psql(sql.format(w=w))[0][0])
     return out
+
+
+EXTENSIONS = {
+    "emp.trainings": "SELECT count(*) FROM employment.trainings WHERE {w}",
+    "emp.training_employment_skill":
+        "SELECT count(*) FROM employment.trainings WHERE program = 'employment_skill' AND {w}",
+    "emp.startup_loans": "SELECT count(*) FROM employment.loans WHERE {w}",
+    "emp.subsidies": "SELECT count(*) FROM employment.subsidies WHERE {w}",
+    "emp.job_fair_enterprises":
+        "SELECT coalesce(sum(enterprises), 0) FROM employment.fairs WHERE {w}",
+    "emp.job_fair_attendees": "SELECT coalesce(sum(attendees), 0) FROM employment.fairs WHERE {w}",
+    "emp.job_fair_intentions":
+        "SELECT coalesce(sum(intentions), 0) FROM employment.fairs WHERE {w}",
+    # the graduates of the period's year (the harness's events are all of 2025)
+    "emp.graduates": "SELECT count(*) FROM employment.graduates WHERE graduation_year = 2025"
+                     " AND {w}",
+    "emp.graduates_employed":
+        "SELECT count(*) FROM employment.graduates WHERE graduation_year = 2025 AND status IN"
+        " ('employed', 'further_study', 'enlisted', 'abroad') AND {w}",
+}
+for _b in ("individual", "small_enterprise"):
+    EXTENSIONS["emp.startup_loans_fen." + _b] = (
+        "SELECT coalesce(sum(amount_fen), 0) FROM employment.loans WHERE borrower = '%s'"
+        " AND {w}" % _b)
+for _k in ("urban", "rural"):
+    EXTENSIONS["emp.public_welfare_placed." + _k] = (
+        "SELECT count(*) FROM employment.placements WHERE kind = '%s' AND {w}" % _k)
 
 
 def reported(prefix):
@@ -318,6 +365,7 @@ class Round:
                 self._add("insurance.death_reported", village,
                           {"id_number": idn, "died_on": "%s-%02d" % (MONTH, r.randrange(1, 11))},
                           idn)
+        self._build_services(block)
         for k in range(3):
             village = r.choice(self.towns) + "%03d" % r.randrange(1, 40)
             self._add("arrears.project_registered", village,
@@ -331,6 +379,67 @@ class Round:
                       {"clue_id": "c-%d-%d" % (self.seed, k), "source": "hotline",
                        "employer_name": "某劳务公司", "workers": r.randrange(1, 30),
                        "amount_fen": r.randrange(10 ** 4, 10 ** 8)})
+
+    def _build_services(self, block):
+        """The employment section's work on the round's persons: events that
+        refer to a job, a recommendation or a person sent before it are
+        refused (unknown_*) and change nothing, like any rejection."""
+        r = self.rng
+        persons = [ev.person for ev in self.events if ev.type == "employment.person_registered"]
+        village = lambda: r.choice(self.towns) + "%03d" % r.randrange(1, 40)
+        jobs = []
+        for k in range(6):
+            job = {"job_id": "fh-job-%d-%d" % (self.seed, k),
+                   "employer_credit_code": h.credit_code(block * 10 + k),
+                   "employer_name": "用工企业%d" % k, "title": "普工",
+                   "positions": r.randrange(1, 9),
+                   # some lapse in May or June, some are open at the year's end
+                   "valid_until": r.choice(["2025-05-31", "2025-06-30", "2025-12-31"])}
+            self._add("employment.job_posted", village(), job)
+            jobs.append(job["job_id"])
+            if r.random() < 0.4:   # re-posted: other positions and validity
+                self._add("employment.job_posted", village(),
+                          dict(job, positions=r.randrange(1, 9),
+                               valid_until=r.choice(["2025-05-20", "2026-01-31"])))
+        for k in range(10):
+            idn, job = r.choice(persons), r.choice(jobs)
+            self._add("employment.job_recommended", village(),
+                      {"job_id": job, "id_number": idn}, idn)
+            for _ in range(r.choice([0, 1, 1, 2])):
+                self._add("employment.recommendation_result", village(),
+                          {"job_id": job, "id_number": idn,
+                           "result": r.choice(["hired", "declined", "no_show"])}, idn)
+        for k in range(8):
+            idn = r.choice(persons)
+            self._add("employment.training_completed", village(),
+                      {"id_number": idn, "program": r.choice(["startup", "skill_upgrade",
+                                                              "employment_skill", "other"]),
+                       "passed": r.random() < 0.8}, idn)
+        for k in range(4):
+            idn = r.choice(persons)
+            self._add("employment.public_welfare_placed", village(),
+                      {"id_number": idn, "kind": r.choice(["urban", "rural"]), "post": "护林员",
+                       "monthly_subsidy_fen": 83333}, idn)
+            self._add("employment.subsidy_paid", village(),
+                      {"subsidy_id": "fh-sub-%d-%d" % (self.seed, k), "kind": "transport",
+                       "id_number": idn, "amount_fen": r.randrange(1, 10 ** 6)}, idn)
+        for k in range(3):
+            self._add("employment.startup_loan_disbursed", village(),
+                      {"loan_id": "fh-loan-%d-%d" % (self.seed, k),
+                       "borrower": "small_enterprise",
+                       "credit_code": h.credit_code(block * 10 + 7 + k % 3),
+                       "amount_fen": r.randrange(10 ** 6, 10 ** 8)})
+        self._add("employment.job_fair_held", village(),
+                  {"fair_id": "fh-fair-%d" % self.seed, "name": "春风行动",
+                   "held_on": MONTH + "-08", "online": False, "enterprises": r.randrange(1, 50),
+                   "positions": r.randrange(1, 900), "attendees": r.randrange(1, 900),
+                   "intentions": r.randrange(0, 90)})
+        for idn in r.sample(persons, min(6, len(persons))):
+            for _ in range(r.choice([1, 1, 2])):
+                self._add("employment.graduate_followed_up", village(),
+                          {"id_number": idn, "graduation_year": 2025,
+                           "status": r.choice(["employed", "further_study", "seeking",
+                                               "not_seeking", "abroad"])}, idn)
 
     def token(self, scope):
         if scope not in self.tokens:

@@ -117,6 +117,40 @@ test_rejects_bad_input_unchanged(void **state)
     assert_int_equal(s_get(&b, "code.0", "430000000000")->delta, 2);
 }
 
+/* A delta in a month of its own (a job's positions counted in its first
+ * month, an open job ending in the month its validity passes) is kept apart
+ * from the same code and region in the event's month, and lands in its own
+ * month when the page merges the batch. */
+static void
+test_own_month_kept_apart(void **state)
+{
+    (void) state;
+    facts_batch_t b;
+    facts_batch_init(&b);
+    assert_int_equal(facts_batch_add_at(&b, "emp.jobs_open", "433123101001", 202203, 7), 0);
+    assert_int_equal(facts_batch_add_at(&b, "emp.jobs_open", "433123101001", 202207, -7), 0);
+    assert_int_equal(facts_batch_add(&b, "emp.jobs_open", "433123101001", 2), 0);
+    assert_int_equal(facts_batch_count(&b), 15);
+    facts_page_t *page = facts_page_new();
+    assert_non_null(page);
+    assert_int_equal(facts_page_merge(page, &b, 202203), 0);   /* the event's month: March */
+    assert_int_equal(facts_page_count(page), 10);              /* March merged: +9 */
+    pgarray_t codes, regions, months, deltas;
+    pgarray_init(&codes);
+    pgarray_init(&regions);
+    pgarray_init(&months);
+    pgarray_init(&deltas);
+    facts_page_arrays(page, &codes, &regions, &months, &deltas);
+    assert_non_null(strstr(pgarray_literal(&months), "202207"));
+    assert_non_null(strstr(pgarray_literal(&deltas), "-7"));
+    assert_non_null(strstr(pgarray_literal(&deltas), "9"));
+    pgarray_free(&codes);
+    pgarray_free(&regions);
+    pgarray_free(&months);
+    pgarray_free(&deltas);
+    facts_page_destroy(&page);
+}
+
 /* ---- facts_page: the deltas of a whole page ------------------------------------ */
 
 static void
@@ -245,6 +279,7 @@ main(void)
         cmocka_unit_test(test_move_within_township_cancels_above),
         cmocka_unit_test(test_codes_kept_apart),
         cmocka_unit_test(test_rejects_bad_input_unchanged),
+        cmocka_unit_test(test_own_month_kept_apart),
         cmocka_unit_test(test_page_merges_events),
         cmocka_unit_test(test_page_months_kept_apart),
         cmocka_unit_test(test_page_drops_what_cancels),
