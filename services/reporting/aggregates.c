@@ -15,6 +15,12 @@ extern const reporting_aggregate_t reporting_jobs;
 extern const reporting_aggregate_t reporting_recommendations;
 extern const reporting_aggregate_t reporting_services;
 extern const reporting_aggregate_t reporting_graduates;
+extern const reporting_aggregate_t reporting_projects;
+extern const reporting_aggregate_t reporting_clues;
+extern const reporting_aggregate_t reporting_cases;
+extern const reporting_aggregate_t reporting_arbitrations;
+extern const reporting_aggregate_t reporting_injuries;
+extern const reporting_aggregate_t reporting_blacklist;
 
 const reporting_aggregate_t *const reporting_aggregates[] = {
     &reporting_persons,
@@ -24,6 +30,12 @@ const reporting_aggregate_t *const reporting_aggregates[] = {
     &reporting_recommendations,
     &reporting_services,
     &reporting_graduates,
+    &reporting_projects,
+    &reporting_clues,
+    &reporting_cases,
+    &reporting_arbitrations,
+    &reporting_injuries,
+    &reporting_blacklist,
     NULL,
 };
 
