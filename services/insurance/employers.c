@@ -7,7 +7,27 @@
 #include "insurance.h"
 #include "timeutil.h"
 
-#define BLACKLIST_YEARS_US ((int64_t) 3 * 365 * 24 * 3600 * 1000000)   /* docs/contract.md#arrears: 3 years */
+#define US_PER_DAY (86400LL * 1000000)
+#define CST_OFFSET_US ((int64_t) CST_OFFSET_SECONDS * 1000000)
+
+/* The end of a listing: 3 calendar years from its instant in CST
+ * (docs/contract.md#arrears), as arrears' expiry timer counts it (Feb 29 ends
+ * on Feb 28). 3 x 365 days ended a day early across a Feb 29, refunds were
+ * paid on the listing's last day. */
+static int64_t
+s_listing_expiry(int64_t listed_at_us)
+{
+    int64_t local = listed_at_us + CST_OFFSET_US;
+    int64_t days = local >= 0 ? local / US_PER_DAY : -((-local + US_PER_DAY - 1) / US_PER_DAY);
+    int64_t time_of_day = local - days * US_PER_DAY;
+    int y;
+    unsigned m, d;
+    civil_from_days(days, &y, &m, &d);
+    y += 3;
+    if (m == 2 && d == 29 && !is_valid_date(y, m, d))
+        d = 28;
+    return days_from_civil(y, m, d) * US_PER_DAY + time_of_day - CST_OFFSET_US;
+}
 
 static int
 s_refund_paid(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *msg, verdict_t *v)
@@ -65,7 +85,7 @@ s_blacklisted(service_t *svc, const Hrss__Event *ev, const ProtobufCMessage *msg
     const Hrss__EmployerBlacklisted *d = (const Hrss__EmployerBlacklisted *) msg;
     char at[24], until[24];
     snprintf(at, sizeof at, "%" PRId64, ev->occurred_at_us);
-    snprintf(until, sizeof until, "%" PRId64, ev->occurred_at_us + BLACKLIST_YEARS_US);
+    snprintf(until, sizeof until, "%" PRId64, s_listing_expiry(ev->occurred_at_us));
     const char *values[] = {d->credit_code, d->name, d->reason, at, until};
     /* a listing again starts a new term */
     return db_prepared_run(service_db(svc), "blacklist_copy",

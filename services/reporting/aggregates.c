@@ -18,6 +18,12 @@ extern const reporting_aggregate_t reporting_graduates;
 extern const reporting_aggregate_t reporting_funds;
 extern const reporting_aggregate_t reporting_recipients;
 extern const reporting_aggregate_t reporting_supervision;
+extern const reporting_aggregate_t reporting_projects;
+extern const reporting_aggregate_t reporting_clues;
+extern const reporting_aggregate_t reporting_cases;
+extern const reporting_aggregate_t reporting_arbitrations;
+extern const reporting_aggregate_t reporting_injuries;
+extern const reporting_aggregate_t reporting_blacklist;
 
 const reporting_aggregate_t *const reporting_aggregates[] = {
     &reporting_persons,
@@ -30,6 +36,12 @@ const reporting_aggregate_t *const reporting_aggregates[] = {
     &reporting_funds,
     &reporting_recipients,
     &reporting_supervision,
+    &reporting_projects,
+    &reporting_clues,
+    &reporting_cases,
+    &reporting_arbitrations,
+    &reporting_injuries,
+    &reporting_blacklist,
     NULL,
 };
 
