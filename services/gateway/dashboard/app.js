@@ -34,6 +34,7 @@
   const RATE = /_rate$/;
   const KINDS = { clue: '欠薪线索', arbitration: '劳动争议仲裁', injury: '工伤认定申请' };
   const STATES = { draft: '草稿（未提交）', submitted: '已提交，待审批', approved: '已审批', returned: '已退回' };
+  const ACTIONS = { submit: '提交', approve: '审批通过', return: '退回' };
 
   const $ = (sel, root) => (root || document).querySelector(sel);
   const nf = new Intl.NumberFormat('zh-CN');
@@ -547,12 +548,12 @@
     try {
       const a = await optional('/v1/reports/{region}/{period}', '/v1/reports/' + current.region + '/' + current.period);
       if (my !== generation) return;
-      const state = a.state || a.status;
-      const history = a.history || [];
+      const state = a.state;
+      const steps = a.steps || [];
       fill(el, h('p', { class: 'state', 'data-state': state }, '状态：', h('strong', {}, STATES[state] || state || '—')),
-        history.length ? table('审批记录', ['时间', '操作', '经办', '说明'], history.map((x) => h('tr', {},
-          h('td', {}, x.at || x.time || ''), h('td', {}, STATES[x.state] || x.action || x.state || ''),
-          h('td', {}, x.by || x.token || ''), h('td', {}, x.reason || '')))) : null);
+        steps.length ? table('审批记录', ['时间', '操作', '经办', '说明'], steps.map((x) => h('tr', {},
+          h('td', {}, x.at || ''), h('td', {}, ACTIONS[x.action] || x.action || ''),
+          h('td', {}, x.name || x.role || ''), h('td', {}, x.reason || '')))) : null);
     } catch (e) { if (my === generation) failed(el, e); }
   }
 
