@@ -269,8 +269,8 @@ def figures(events, period):
     f["arr.blacklisted"] = sum(1 for on in listed.values()
                                if on.replace(year=on.year + 3) >= end)
 
-    def rate(n, of):   # percent with two decimals, as hundredths
-        return (n * 10000 + of // 2) // of if of else 0
+    def rate(n, of):   # percent with two decimals, as the API shows it; 0 of 0: null
+        return (n * 10000 + of // 2) // of / 100 if of else None
 
     f["arr.case_closure_rate"] = rate(f["arr.cases_closed"], f["arr.cases"])
     f["arr.arbitration_mediation_rate"] = rate(f["arr.arbitrations_mediated"],

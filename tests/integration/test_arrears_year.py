@@ -40,14 +40,14 @@ class ArrearsYearTest(unittest.TestCase):
                 "arr.clues": 108, "arr.clues_closed_on_time": 108,
                 "arr.cases": 29, "arr.cases_coordinated": 25, "arr.cases_filed": 4,
                 "arr.cases_to_police": 1, "arr.recovered_fen": 3_572_000_000,
-                "arr.workers_helped": 1462, "arr.case_closure_rate": 10000,
+                "arr.workers_helped": 1462, "arr.case_closure_rate": 100.0,
                 "arr.arbitrations_filed": 219, "arr.arbitrations_closed": 219,
-                "arr.arbitration_within_limit_rate": 10000, "arr.arbitration_fen": 603_200_000}
+                "arr.arbitration_within_limit_rate": 100.0, "arr.arbitration_fen": 603_200_000}
         self.assertEqual({k: f[k] for k in seed}, seed)
         december = arrears_year.figures(self.events, 202212)
         self.assertEqual((december["arr.clues"], december["arr.arbitrations_filed"]), (113, 222))
         self.assertLess(december["arr.clues_closed_on_time"], 113)
-        self.assertLess(december["arr.arbitration_within_limit_rate"], 10000)
+        self.assertLess(december["arr.arbitration_within_limit_rate"], 100)
 
     def test_what_arrears_stored_recounts_to_the_year(self):
         want = arrears_year.figures(self.events, 202212)

@@ -113,7 +113,7 @@ class ArrearsIndicatorsTest(unittest.TestCase):
         self.assertEqual((nov["arr.cases"], nov["arr.clues"], dec["arr.clues"]), (29, 109, 115))
         self.assertEqual((nov["arr.clues_overdue"], dec["arr.clues_overdue"]), (1, 1))
         self.assertLess(dec["arr.clues_closed_on_time"], dec["arr.clues"])
-        self.assertLess(dec["arr.arbitration_within_limit_rate"], 10000)
+        self.assertLess(dec["arr.arbitration_within_limit_rate"], 100)
         self.assertGreater(dec["arr.clues_overdue"], 0)
         self.assertGreater(dec["arr.arbitrations_overdue"] + dec["arr.injuries_overdue"], 0)
 

@@ -2,7 +2,7 @@
 known: each figure is in the text exactly as the bureaus write it, nothing
 is a placeholder (XX, *) or an invented 0, the children's table and the
 problems follow the targets, and the read is scoped like every other.
-Uses the county 辰溪县 (431223), which no other test writes to.
+Uses the county 芷江侗族自治县 (431228), which no other test writes to.
 
 A second test takes every slot of seed 002 (docs/seed002_slots.tsv) whose
 indicator is a catalog code and says which sentence of the summary fills it
@@ -16,12 +16,12 @@ import unittest
 
 import hrss_client as h
 
-COUNTY = "431223000000"       # 辰溪县
-T1 = "431223100000"           # 辰阳镇
-T2 = "431223101000"           # 孝坪镇
-V1 = "431223100001"
-V2 = "431223100002"
-V3 = "431223101003"
+COUNTY = "431228000000"       # 芷江侗族自治县
+T1 = "431228100000"           # 芷江镇
+T2 = "431228101000"           # 罗旧镇
+V1 = "431228100001"
+V2 = "431228100002"
+V3 = "431228101003"
 SCHEMES = ["enterprise_pension", "institution_pension", "resident_pension",
            "unemployment", "work_injury"]
 
@@ -55,6 +55,8 @@ def wan(fen):
 def figure(value, unit):
     if unit == "分":
         return wan(value) + "万元"
+    if unit == "%":   # the API's percent with two decimals, as the text writes it
+        return "%.2f%%" % value
     return "%d%s" % (value, unit)
 
 
@@ -88,7 +90,7 @@ class SummaryTest(unittest.TestCase):
     def setUpClass(cls):
         h.wait_ready()
         cls.admin = h.admin_token()
-        cls.county = h.make_token("county", "431223")
+        cls.county = h.make_token("county", "431228")
         base = random.randrange(0, 13_000_000)
         p = [h.id_number(base + i) for i in range(8)]
         at = "2022-%02d-%02dT10:00:00+08:00"
@@ -124,7 +126,7 @@ class SummaryTest(unittest.TestCase):
         ]
         results = h.post_events(cls.county, events)
         assert all(r["status"] == "accepted" for r in results), results
-        r = h.request("PUT", "/v1/targets/2022/431223", cls.admin,
+        r = h.request("PUT", "/v1/targets/2022/431228", cls.admin,
                       {"emp.urban_new_jobs": 3, "emp.reemployed_unemployed": 4})
         assert r.status == 200, r.body
         for region, target in ((T1, 2), (T2, 2)):
@@ -142,7 +144,7 @@ class SummaryTest(unittest.TestCase):
 
     def test_media_type_and_title(self):
         self.assertEqual(self.response.headers["Content-Type"], "text/markdown; charset=utf-8")
-        self.assertTrue(self.text.startswith("# 辰溪县人力资源和社会保障局2022年1-11月工作总结\n"),
+        self.assertTrue(self.text.startswith("# 芷江侗族自治县人力资源和社会保障局2022年1-11月工作总结\n"),
                         self.text[:200])
         self.assertIn("## 一、就业\n\n截止11月底，全县城镇新增就业4人，完成年度目标任务的133.33%；",
                       self.text)
@@ -180,10 +182,10 @@ class SummaryTest(unittest.TestCase):
         self.assertNotIn("死亡直报", self.text)
 
     def test_children_table_and_pace(self):
-        # 辰阳镇: 3 of 2 (ahead); 孝坪镇: 1 of 2, below 11/12 of the target (behind)
-        self.assertIn("| 辰阳镇 | 城镇新增就业 | 3人 | 2人 | 150.00% | 超过 |", self.text)
-        self.assertIn("| 孝坪镇 | 城镇新增就业 | 1人 | 2人 | 50.00% | 落后 |", self.text)
-        self.assertIn("| 辰阳镇 | 失业人员再就业 | 2人 | — | — | — |", self.text)
+        # 芷江镇: 3 of 2 (ahead); 罗旧镇: 1 of 2, below 11/12 of the target (behind)
+        self.assertIn("| 芷江镇 | 城镇新增就业 | 3人 | 2人 | 150.00% | 超过 |", self.text)
+        self.assertIn("| 罗旧镇 | 城镇新增就业 | 1人 | 2人 | 50.00% | 落后 |", self.text)
+        self.assertIn("| 芷江镇 | 失业人员再就业 | 2人 | — | — | — |", self.text)
 
     def test_problems_from_the_data(self):
         part = self.text[self.text.index("、存在问题"):]
@@ -194,15 +196,15 @@ class SummaryTest(unittest.TestCase):
         r = summary(self.county, COUNTY, "2022-12")
         self.assertEqual(r.status, 200)
         text = r.body.decode("utf-8")
-        self.assertTrue(text.startswith("# 辰溪县人力资源和社会保障局2022年工作总结\n"))
+        self.assertTrue(text.startswith("# 芷江侗族自治县人力资源和社会保障局2022年工作总结\n"))
         self.assertIn("全年，全县城镇新增就业5人，完成年度目标任务的166.67%", text)
 
     def test_township_level_word(self):
-        t1 = h.make_token("township", "431223100")
+        t1 = h.make_token("township", "431228100")
         r = summary(t1, T1, "2022-11")
         self.assertEqual(r.status, 200, r.body)
         text = r.body.decode("utf-8")
-        self.assertTrue(text.startswith("# 辰阳镇人力资源和社会保障局2022年1-11月工作总结\n"))
+        self.assertTrue(text.startswith("# 芷江镇人力资源和社会保障局2022年1-11月工作总结\n"))
         self.assertIn("全镇城镇新增就业3人，完成年度目标任务的150.00%", text)
         # a township token does not read its county's summary
         self.assertEqual(summary(t1, COUNTY, "2022-11").status, 403)
@@ -212,7 +214,7 @@ class SummaryTest(unittest.TestCase):
         r = summary(other, COUNTY, "2022-11")
         self.assertEqual(r.status, 403)
         self.assertEqual(r.json()["type"], "urn:hrss:problem:out_of_scope")
-        self.assertEqual(h.request("GET", "/v1/reports/summary?region=431223&period=2022-11")
+        self.assertEqual(h.request("GET", "/v1/reports/summary?region=431228&period=2022-11")
                          .status, 401)
         r = summary(self.county, COUNTY, "2022-13")
         self.assertEqual(r.status, 400)
@@ -239,7 +241,7 @@ class SummaryTest(unittest.TestCase):
                               % (row["slot"], code, row["status"]))
                 continue
             value = self.figures.get(code, {}).get("value", 0)
-            if value == 0:
+            if not value:   # 0, or a rate of 0 of 0 (null)
                 report.append("slot %s %s: no data in this county's events"
                               % (row["slot"], code))
                 continue
