@@ -41,6 +41,16 @@ report_wan(int64_t fen, char out[REPORT_NUM_LEN])
     return out;
 }
 
+/* Two decimals and a percent sign: one place for both percent forms. */
+static char *
+s_percent(uint64_t hundredths, int negative, char out[REPORT_NUM_LEN])
+{
+    s_hundredths(hundredths, negative, 0, out, REPORT_NUM_LEN - 1);
+    size_t len = strlen(out);
+    snprintf(out + len, REPORT_NUM_LEN - len, "%%");
+    return out;
+}
+
 char *
 report_percent(int64_t num, int64_t den, char out[REPORT_NUM_LEN])
 {
@@ -52,9 +62,7 @@ report_percent(int64_t num, int64_t den, char out[REPORT_NUM_LEN])
     unsigned __int128 mag = negative ? (unsigned __int128) -(__int128) num : (unsigned __int128) num;
     unsigned __int128 scaled = mag * 10000u, d = (unsigned __int128) den;
     uint64_t hundredths = (uint64_t) (scaled / d + (scaled % d * 2 >= d ? 1 : 0));
-    s_hundredths(hundredths, negative, 0, out, REPORT_NUM_LEN - 1);
-    strcat(out, "%");
-    return out;
+    return s_percent(hundredths, negative, out);
 }
 
 char *
@@ -62,9 +70,7 @@ report_hundredths_percent(int64_t hundredths, char out[REPORT_NUM_LEN])
 {
     int negative = hundredths < 0;
     uint64_t mag = negative ? (uint64_t) 0 - (uint64_t) hundredths : (uint64_t) hundredths;
-    s_hundredths(mag, negative, 0, out, REPORT_NUM_LEN - 1);
-    strcat(out, "%");
-    return out;
+    return s_percent(mag, negative, out);
 }
 
 int

@@ -132,27 +132,6 @@ s_period_ok(http_req_t *req, const char *period)
     return false;
 }
 
-/* region (short forms accepted; default the token's), inside the token's */
-static bool
-s_region_ok(gateway_t *gw, http_req_t *req, const char *value, char out[REGION_LEN + 1])
-{
-    const char *code;
-    if (!value) {
-        memcpy(out, req->who.region, REGION_LEN + 1);
-        return true;
-    }
-    if (region_normalize(gateway_regions(gw), value, out, &code)) {
-        s_invalid(req, "region", code, "region must be a known division code");
-        return false;
-    }
-    if (!auth_in_scope(&req->who, out)) {
-        memcpy(req->audit_region, out, sizeof req->audit_region);
-        http_problem(req, 403, "out_of_scope", "Out of scope",
-                     "the region lies outside the token's region", NULL);
-        return false;
-    }
-    return true;
-}
 
 /* ---- payment runs --------------------------------------------------------------- */
 
@@ -224,7 +203,7 @@ s_payment_run(gateway_t *gw, http_req_t *req)
     if (r && !region_text)
         return;
     char region[REGION_LEN + 1];
-    if (!s_region_ok(gw, req, region_text, region))
+    if (reads_region_param(gw, req, region_text, region))
         return;
     unsigned char rnd[16];
     randombytes_buf(rnd, sizeof rnd);
@@ -340,7 +319,7 @@ s_funds(gateway_t *gw, http_req_t *req)
     if (period && !s_period_ok(req, period))
         return;
     char region[REGION_LEN + 1];
-    if (!s_region_ok(gw, req, http_arg(req, "region"), region))
+    if (reads_region_param(gw, req, http_arg(req, "region"), region))
         return;
     Hrss__FundQuery q = HRSS__FUND_QUERY__INIT;
     q.region = region;

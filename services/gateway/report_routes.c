@@ -29,32 +29,6 @@ s_bad_param(http_req_t *req, const char *field, const char *code, const char *me
                            message));
 }
 
-/* The region parameter (short forms accepted, default the token's region),
- * or false after answering 400 or 403. */
-static bool
-s_region(gateway_t *gw, http_req_t *req, const char *value, char out[REGION_LEN + 1])
-{
-    const char *code;
-    if (!value) {
-        memcpy(out, req->who.region, REGION_LEN + 1);
-        return true;
-    }
-    if (strcmp(value, "000000000000") == 0 && req->who.role == ROLE_ADMIN) {
-        memcpy(out, value, REGION_LEN + 1);
-        return true;
-    }
-    if (region_normalize(gateway_regions(gw), value, out, &code)) {
-        s_bad_param(req, "region", code, "region must be a known division code");
-        return false;
-    }
-    if (!auth_in_scope(&req->who, out)) {
-        memcpy(req->audit_region, out, sizeof req->audit_region);
-        http_problem(req, 403, "out_of_scope", "Out of scope",
-                     "the region lies outside the token's region", NULL);
-        return false;
-    }
-    return true;
-}
 
 static void
 s_summary_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *reply)
@@ -93,7 +67,7 @@ static void
 s_summary(gateway_t *gw, http_req_t *req)
 {
     char region[REGION_LEN + 1], period_text[8];
-    if (!s_region(gw, req, http_arg(req, "region"), region))
+    if (reads_region_param(gw, req, http_arg(req, "region"), region))
         return;
     const char *p = http_arg(req, "period");
     int period;
@@ -231,7 +205,7 @@ s_report(gateway_t *gw, http_req_t *req, const char *region_text, const char *pe
         return;
     /* all that the request points into lives until upstream_call has sent it */
     char region[REGION_LEN + 1], canonical[8], reason[REASON_MAX * 4 + 1] = "";
-    if (!s_region(gw, req, region_text, region))
+    if (reads_region_param(gw, req, region_text, region))
         return;
     int period;
     if (!period_text || period_parse(period_text, strlen(period_text), &period) ||

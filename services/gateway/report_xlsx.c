@@ -413,27 +413,13 @@ s_reply(gateway_t *gw, http_req_t *req, int part, const Hrss__Reply *reply)
     s_finish(gw, req);
 }
 
-/* region parameter: as GET /v1/indicators takes it (short forms, default
- * the token's region, 403 outside it). */
+/* region parameter: as GET /v1/indicators takes it (reads_region_param),
+ * and not the whole nation: a workbook is of a province or below. */
 static int
 s_region_param(gateway_t *gw, http_req_t *req, const char *value, char out[REGION_LEN + 1])
 {
-    const char *code;
-    if (!value) {
-        memcpy(out, req->who.region, REGION_LEN + 1);
-    } else if (region_normalize(gateway_regions(gw), value, out, &code)) {
-        http_problem(req, 400, "validation", "Invalid parameter",
-                     "region must be a known division code",
-                     json_pack("[{s:s, s:s, s:s}]", "field", "region", "code", code, "message",
-                               "region must be a known division code"));
+    if (reads_region_param(gw, req, value, out))
         return -1;
-    }
-    if (!auth_in_scope(&req->who, out)) {
-        memcpy(req->audit_region, out, sizeof req->audit_region);
-        http_problem(req, 403, "out_of_scope", "Out of scope",
-                     "the region lies outside the token's region", NULL);
-        return -1;
-    }
     if (region_level(out) == REGION_NATION) {
         http_problem(req, 400, "validation", "Invalid parameter",
                      "the workbook is of a province or a division below it",
