@@ -218,6 +218,8 @@ class SummaryTest(unittest.TestCase):
                          .status, 401)
         r = summary(self.county, COUNTY, "2022-13")
         self.assertEqual(r.status, 400)
+        self.assertEqual([(e["field"], e["code"]) for e in r.json()["errors"]],
+                         [("period", "invalid_period")])
         self.assertEqual(summary(self.county, "99", "2022-11").status, 400)
         # a region with no data: a title and no figure, not zeros
         r = summary(self.admin, "431224000000", "2017-11")
